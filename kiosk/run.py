@@ -1,0 +1,9 @@
+"""``perfume-kiosk run``: start the kiosk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    del sub
