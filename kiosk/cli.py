@@ -30,8 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync_cli.register(sub)
     hardware_cli.register(sub)
+    from kiosk import devicesim
     from kiosk import run as run_cli
 
+    devicesim.register(sub)
     run_cli.register(sub)
     return parser
 

@@ -1,0 +1,61 @@
+"""Database plumbing shared by the device ledger and the middleware: SQLite engines with the
+durability settings the ledger needs, and running Alembic migrations programmatically.
+
+SQLite: WAL with ``synchronous=FULL`` (WAL+NORMAL can roll back a committed transaction on
+power loss, which would reuse a published sequence number), and ``BEGIN IMMEDIATE`` for every
+transaction (the pysqlite driver's own transaction handling is switched off, per SQLAlchemy's
+documented recipe), so a write transaction takes the write lock up front.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from sync.errors import ConfigError
+
+
+def sqlite_engine(path: Path, *, synchronous: str = "FULL") -> Engine:
+    """An engine on one SQLite file, one connection, durable commits."""
+    engine = create_engine(
+        f"sqlite+pysqlite:///{path}",
+        poolclass=StaticPool,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN" if conn.info.get("deferred") else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def upgrade(engine: Engine, script_location: Path) -> None:
+    """Bring the schema to the newest Alembic revision in ``script_location``."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except (CommandError, SQLAlchemyError, OSError) as exc:
+        raise ConfigError(f"database migration failed: {exc}") from exc

@@ -1,0 +1,444 @@
+"""The device ledger: immutable events, per-SKU on-hand counters and the outbox, in SQLite.
+
+One transaction per event writes the event (with its gap-free sequence number), moves the
+SKU's on-hand counter and inserts the outbox row; nothing is published before that commit.
+Outbox rows leave only when the middleware's cumulative ack covers them.
+
+:class:`Ledger` is synchronous and not thread-safe: the sync engine runs every call on one
+dedicated thread so a slow fsync never stalls the event loop. ``Ledger.open`` creates or
+upgrades the database (Alembic) and checks the data dir belongs to this device.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from sync import db
+from sync.errors import ConfigError, InsufficientStockError, LedgerError, SalesPausedError
+from sync.protocol import (
+    Event,
+    EventType,
+    Snapshot,
+    Unit,
+    utc_now_iso,
+    validate_device_id,
+    validate_sku,
+)
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+LEDGER_FILE = "ledger.sqlite3"
+
+_md = MetaData()
+meta_t = Table(
+    "ledger_meta",
+    _md,
+    Column("id", Integer, primary_key=True),
+    Column("device_id", String(64)),
+    Column("epoch", BigInteger),
+    Column("acked_seq", BigInteger),
+    Column("created_at", String(32)),
+)
+events_t = Table(
+    "events",
+    _md,
+    Column("seq", BigInteger, primary_key=True),
+    Column("type", String(16)),
+    Column("ts", String(32)),
+    Column("sku", String(64)),
+    Column("qty", BigInteger),
+    Column("unit", String(8)),
+    Column("amount_minor", BigInteger),
+    Column("currency", String(3)),
+    Column("txn_id", String(64)),
+    Column("hash", String(64)),
+    Column("wire", Text),
+)
+on_hand_t = Table(
+    "on_hand",
+    _md,
+    Column("sku", String(64), primary_key=True),
+    Column("qty", BigInteger),
+    Column("unit", String(8)),
+    Column("last_seq", BigInteger),
+)
+outbox_t = Table(
+    "outbox",
+    _md,
+    Column("seq", BigInteger, primary_key=True),
+    Column("bytes", Integer),
+    Column("enqueued_at", Float),
+)
+
+_insert_event = insert(events_t)
+_insert_outbox = insert(outbox_t)
+_move_stock = (
+    update(on_hand_t)
+    .where(on_hand_t.c.sku == bindparam("b_sku"))
+    .where(on_hand_t.c.qty + bindparam("b_delta") >= 0)
+    .values(qty=on_hand_t.c.qty + bindparam("b_delta"), last_seq=bindparam("b_seq"))
+)
+_add_stock = insert(on_hand_t)
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """What the application asks the ledger to record; the ledger adds identity and hash."""
+
+    type: EventType
+    sku: str | None = None
+    qty: int = 0
+    unit: Unit | None = None
+    amount_minor: int = 0
+    currency: str | None = None
+    txn_id: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboxLimits:
+    """Caps on unacked events. At the cap sales pause; they resume below the watermark."""
+
+    max_count: int = 100_000
+    max_bytes: int = 64 * 1024 * 1024
+    high_watermark: float = 0.8
+
+
+@dataclass(frozen=True)
+class LedgerStatus:
+    device_id: str
+    epoch: int
+    last_seq: int
+    acked_seq: int
+    pending_count: int
+    pending_bytes: int
+    oldest_pending_age_s: float | None
+    on_hand: Mapping[str, int]
+    sales_paused: bool
+    high_watermark: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "deviceId": self.device_id,
+            "epoch": self.epoch,
+            "lastSequence": self.last_seq,
+            "ackedSequence": self.acked_seq,
+            "pendingCount": self.pending_count,
+            "pendingBytes": self.pending_bytes,
+            "oldestPendingAgeS": self.oldest_pending_age_s,
+            "onHand": dict(self.on_hand),
+            "salesPaused": self.sales_paused,
+            "highWatermark": self.high_watermark,
+        }
+
+
+class Ledger:
+    """The device's durable event store and outbox (see module docstring)."""
+
+    def __init__(self, path: Path, device_id: str | None, limits: OutboxLimits) -> None:
+        self.path = path
+        self.limits = limits
+        self._engine = db.sqlite_engine(path)
+        db.upgrade(self._engine, MIGRATIONS)
+        self._conn: Connection = self._engine.connect()
+        with self._conn.begin():
+            row = self._conn.execute(select(meta_t)).first()
+            if row is None and device_id is None:
+                raise ConfigError(f"there is no ledger in {path.parent}")
+            if row is None:
+                assert device_id is not None
+                epoch = int(time.time())
+                self._conn.execute(
+                    insert(meta_t).values(
+                        id=1,
+                        device_id=device_id,
+                        epoch=epoch,
+                        acked_seq=0,
+                        created_at=utc_now_iso(),
+                    )
+                )
+                self.device_id, self.epoch, self.acked_seq = device_id, epoch, 0
+            else:
+                if device_id is not None and row.device_id != device_id:
+                    raise ConfigError(
+                        f"{path} holds the ledger of device {row.device_id!r}, not {device_id!r}"
+                    )
+                self.device_id, self.epoch, self.acked_seq = row.device_id, row.epoch, row.acked_seq
+            self.last_seq = int(self._conn.execute(select(func.max(events_t.c.seq))).scalar() or 0)
+            count, size = self._conn.execute(
+                select(func.count(), func.coalesce(func.sum(outbox_t.c.bytes), 0))
+            ).one()
+        self.pending_count, self.pending_bytes = int(count), int(size)
+        self.sales_paused = self._at_cap()
+
+    @classmethod
+    def open(
+        cls, data_dir: Path, device_id: str | None, limits: OutboxLimits | None = None
+    ) -> Ledger:
+        """Open (creating or upgrading) the ledger in ``data_dir``; ``device_id=None`` opens an
+        existing ledger whatever its device."""
+        if device_id is not None:
+            validate_device_id(device_id)
+        elif not (data_dir / LEDGER_FILE).exists():
+            raise ConfigError(f"there is no ledger in {data_dir}")
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            probe = data_dir / ".write-probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(f"data dir {data_dir} is not writable: {exc.strerror}") from None
+        try:
+            return cls(data_dir / LEDGER_FILE, device_id, limits or OutboxLimits())
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"cannot open the ledger in {data_dir}: {exc}") from None
+
+    def close(self) -> None:
+        self._conn.close()
+        self._engine.dispose()
+
+    # -- caps ------------------------------------------------------------------------------------
+    def _at_cap(self) -> bool:
+        return (
+            self.pending_count >= self.limits.max_count
+            or self.pending_bytes >= self.limits.max_bytes
+        )
+
+    @property
+    def high_watermark(self) -> bool:
+        hw = self.limits.high_watermark
+        return (
+            self.pending_count >= hw * self.limits.max_count
+            or self.pending_bytes >= hw * self.limits.max_bytes
+        )
+
+    def _update_pause(self) -> None:
+        if self._at_cap():
+            self.sales_paused = True
+        elif self.sales_paused and not self.high_watermark:
+            self.sales_paused = False
+
+    # -- writing ---------------------------------------------------------------------------------
+    def record(self, draft: EventDraft, *, new_sale: bool = False) -> Event:
+        """Commit one event durably and return it. ``new_sale=True`` refuses while paused."""
+        return self.record_many([draft], new_sale=new_sale)[0]
+
+    def record_many(self, drafts: list[EventDraft], *, new_sale: bool = False) -> list[Event]:
+        """Commit several events in one transaction (all or none)."""
+        if new_sale and self.sales_paused:
+            raise SalesPausedError("sales are paused: the outbox is full until the POS catches up")
+        seq = self.last_seq
+        events: list[Event] = []
+        added_bytes = 0
+        now = time.time()
+        try:
+            with self._conn.begin():
+                for draft in drafts:
+                    seq += 1
+                    event = self._build(draft, seq)
+                    wire = event.to_wire()
+                    self._apply_stock(event)
+                    self._conn.execute(
+                        _insert_event,
+                        {
+                            "seq": seq,
+                            "type": event.type.value,
+                            "ts": event.ts,
+                            "sku": event.sku,
+                            "qty": event.qty,
+                            "unit": event.unit.value if event.unit else None,
+                            "amount_minor": event.amount_minor,
+                            "currency": event.currency,
+                            "txn_id": event.txn_id,
+                            "hash": event.hash,
+                            "wire": wire,
+                        },
+                    )
+                    size = len(wire.encode())
+                    self._conn.execute(
+                        _insert_outbox, {"seq": seq, "bytes": size, "enqueued_at": now}
+                    )
+                    added_bytes += size
+                    events.append(event)
+        except OperationalError as exc:
+            raise LedgerError(f"ledger write failed: {exc.orig}") from None
+        self.last_seq = seq
+        self.pending_count += len(events)
+        self.pending_bytes += added_bytes
+        self._update_pause()
+        return events
+
+    def _build(self, draft: EventDraft, seq: int) -> Event:
+        if draft.sku is not None:
+            validate_sku(draft.sku)
+        if draft.qty < 0 and draft.type is not EventType.ADJUSTMENT:
+            raise LedgerError(f"{draft.type.value} quantity must not be negative")
+        try:
+            json.dumps(dict(draft.data), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise LedgerError(f"event data is not JSON-serialisable: {exc}") from None
+        return Event(
+            device_id=self.device_id,
+            epoch=self.epoch,
+            seq=seq,
+            type=draft.type,
+            ts=utc_now_iso(),
+            sku=draft.sku,
+            qty=draft.qty,
+            unit=draft.unit,
+            amount_minor=draft.amount_minor,
+            currency=draft.currency,
+            txn_id=draft.txn_id,
+            data=dict(draft.data),
+        )
+
+    def _apply_stock(self, event: Event) -> None:
+        delta = event.stock_delta()
+        if event.sku is None or (delta == 0 and event.type not in (EventType.RESTOCK,)):
+            return
+        params = {"b_sku": event.sku, "b_delta": delta, "b_seq": event.seq}
+        if self._conn.execute(_move_stock, params).rowcount == 1:
+            return
+        current = self._conn.execute(
+            select(on_hand_t.c.qty).where(on_hand_t.c.sku == event.sku)
+        ).scalar()
+        if current is None and delta >= 0:
+            self._conn.execute(
+                _add_stock,
+                {
+                    "sku": event.sku,
+                    "qty": delta,
+                    "last_seq": event.seq,
+                    "unit": event.unit.value if event.unit else None,
+                },
+            )
+            return
+        raise InsufficientStockError(
+            f"{event.type.value} of {-delta} on {event.sku} refused: on hand is {current or 0}"
+        )
+
+    def mark_acked(self, ack_seq: int) -> int:
+        """Drop outbox rows covered by the middleware's cumulative ack; return how many."""
+        if ack_seq <= self.acked_seq:
+            return 0
+        ack_seq = min(ack_seq, self.last_seq)
+        with self._conn.begin():
+            gone = self._conn.execute(
+                select(func.count(), func.coalesce(func.sum(outbox_t.c.bytes), 0)).where(
+                    outbox_t.c.seq <= ack_seq
+                )
+            ).one()
+            self._conn.execute(delete(outbox_t).where(outbox_t.c.seq <= ack_seq))
+            self._conn.execute(update(meta_t).values(acked_seq=ack_seq))
+        self.acked_seq = ack_seq
+        self.pending_count -= int(gone[0])
+        self.pending_bytes -= int(gone[1])
+        self._update_pause()
+        return int(gone[0])
+
+    # -- reading ---------------------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A deferred (read) transaction: does not take the write lock."""
+        self._conn.info["deferred"] = True
+        try:
+            with self._conn.begin():
+                yield self._conn
+        finally:
+            self._conn.info["deferred"] = False
+
+    def pending(self, from_seq: int, limit: int) -> list[tuple[int, str]]:
+        """Unacked events with ``seq >= from_seq`` in order, as (seq, wire JSON)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(events_t.c.seq, events_t.c.wire)
+                .join(outbox_t, outbox_t.c.seq == events_t.c.seq)
+                .where(outbox_t.c.seq >= from_seq)
+                .order_by(outbox_t.c.seq)
+                .limit(limit)
+            ).all()
+        return [(int(r.seq), str(r.wire)) for r in rows]
+
+    def events_between(self, first: int, last: int) -> list[tuple[int, str]]:
+        """Events ``first..last`` (inclusive) from the immutable log, for gap requests."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(events_t.c.seq, events_t.c.wire)
+                .where(events_t.c.seq.between(first, last))
+                .order_by(events_t.c.seq)
+            ).all()
+        return [(int(r.seq), str(r.wire)) for r in rows]
+
+    def on_hand(self) -> dict[str, tuple[int, str | None]]:
+        with self._read() as conn:
+            rows = conn.execute(select(on_hand_t.c.sku, on_hand_t.c.qty, on_hand_t.c.unit)).all()
+        return {r.sku: (int(r.qty), r.unit) for r in rows}
+
+    def snapshot(self) -> Snapshot:
+        """On-hand per SKU and the last sequence, read in one transaction."""
+        with self._read() as conn:
+            rows = conn.execute(select(on_hand_t.c.sku, on_hand_t.c.qty, on_hand_t.c.unit)).all()
+            last = int(conn.execute(select(func.max(events_t.c.seq))).scalar() or 0)
+        return Snapshot(
+            device_id=self.device_id,
+            epoch=self.epoch,
+            last_seq=last,
+            ts=utc_now_iso(),
+            on_hand={r.sku: (int(r.qty), r.unit) for r in rows},
+        )
+
+    def count_events(self, kind: EventType) -> int:
+        with self._read() as conn:
+            value = conn.execute(
+                select(func.count()).select_from(events_t).where(events_t.c.type == kind.value)
+            ).scalar()
+        return int(value or 0)
+
+    def status(self) -> LedgerStatus:
+        with self._read() as conn:
+            oldest = conn.execute(select(func.min(outbox_t.c.enqueued_at))).scalar()
+        return LedgerStatus(
+            device_id=self.device_id,
+            epoch=self.epoch,
+            last_seq=self.last_seq,
+            acked_seq=self.acked_seq,
+            pending_count=self.pending_count,
+            pending_bytes=self.pending_bytes,
+            oldest_pending_age_s=None if oldest is None else max(0.0, time.time() - oldest),
+            on_hand={sku: qty for sku, (qty, _unit) in self.on_hand().items()},
+            sales_paused=self.sales_paused,
+            high_watermark=self.high_watermark,
+        )
+
+    def integrity_check(self) -> str:
+        with self._read() as conn:
+            value = conn.execute(text("PRAGMA integrity_check")).scalar()
+        return str(value)
