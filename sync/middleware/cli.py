@@ -1,0 +1,152 @@
+"""``perfume-kiosk middleware serve|status|snapshot-request``.
+
+``serve`` runs the middleware until SIGTERM/SIGINT (clean shutdown); it keeps retrying an
+unreachable broker, but a malformed URL or an unusable database is an immediate error.
+``status`` prints the per-stream and per-device state as JSON. ``snapshot-request`` asks one
+device for a snapshot. Every expected failure is a :class:`SyncError` with one clear line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import signal
+import socket
+from typing import Any
+
+from sync.errors import ConfigError, ProtocolError
+from sync.middleware.db import default_url, is_initialised, migrate, open_database
+from sync.middleware.ingest import DEFAULT_GAP_RETRY_S
+from sync.middleware.report import read_status
+from sync.middleware.service import (
+    MiddlewareService,
+    ServiceConfig,
+    request_snapshot,
+    validate_instance,
+)
+from sync.mqtt import parse_broker_url
+from sync.protocol import DEFAULT_PREFIX, validate_device_id
+
+log = logging.getLogger(__name__)
+
+_PREFIX_RE = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
+
+
+def default_instance() -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname()).strip("-_.") or "middleware"
+    return name[:60]
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "middleware", help="the reference POS middleware (ingest side)"
+    )
+    actions = parser.add_subparsers(dest="middleware_command", required=True, metavar="ACTION")
+    serve = actions.add_parser("serve", help="ingest events from the broker until stopped")
+    serve.add_argument("--broker", required=True, help="mqtt://host:port or mqtts://host:port")
+    _db_argument(serve)
+    serve.add_argument("--instance", default=None, help="stable id; client id is mw-<instance>")
+    serve.add_argument("--prefix", default=DEFAULT_PREFIX, help="topic prefix (default pk/v1)")
+    serve.add_argument("--gap-retry-s", type=float, default=DEFAULT_GAP_RETRY_S)
+    serve.add_argument("--batch-max", type=int, default=200, help="messages per transaction")
+    serve.add_argument("--ca-file", default=None)
+    serve.add_argument("--cert-file", default=None)
+    serve.add_argument("--key-file", default=None)
+    serve.set_defaults(handler=_serve)
+    status = actions.add_parser("status", help="print stream and device state as JSON")
+    _db_argument(status)
+    status.add_argument("--device", default=None, help="only this device id")
+    status.set_defaults(handler=_status)
+    snap = actions.add_parser("snapshot-request", help="ask one device for a snapshot")
+    snap.add_argument("--broker", required=True)
+    snap.add_argument("--device", required=True)
+    snap.add_argument("--prefix", default=DEFAULT_PREFIX)
+    snap.set_defaults(handler=_snapshot_request)
+
+
+def _db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (default ./middleware.db)",
+    )
+
+
+def _prefix(value: str) -> str:
+    if not _PREFIX_RE.fullmatch(value):
+        raise ConfigError(f"bad topic prefix {value!r}: e.g. pk/v1 (no wildcards, no '/' ends)")
+    return value
+
+
+def _device(value: str) -> str:
+    try:
+        return validate_device_id(value)
+    except ProtocolError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    config = ServiceConfig(
+        broker_url=args.broker,
+        instance=validate_instance(args.instance or default_instance()),
+        prefix=_prefix(args.prefix),
+        gap_retry_s=args.gap_retry_s,
+        batch_max=max(1, args.batch_max),
+        ca_file=args.ca_file,
+        cert_file=args.cert_file,
+        key_file=args.key_file,
+    )
+    if config.gap_retry_s <= 0:
+        raise ConfigError("--gap-retry-s must be positive")
+    parse_broker_url(config.broker_url)  # malformed: an error now; unreachable: retried later
+    engine = open_database(args.db or default_url())
+    try:
+        migrate(engine)
+        asyncio.run(_run(engine, config))
+    finally:
+        engine.dispose()
+    return 0
+
+
+async def _run(engine: Any, config: ServiceConfig) -> None:
+    service = MiddlewareService(engine, config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await service.start()
+    log.info(
+        "middleware %s serving %s on %s (database %s)",
+        config.instance,
+        config.prefix,
+        config.broker_url,
+        engine.url.render_as_string(hide_password=True),
+    )
+    try:
+        await stop.wait()
+        log.info("middleware %s stopping", config.instance)
+    finally:
+        await service.close()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+def _status(args: argparse.Namespace) -> int:
+    device = _device(args.device) if args.device is not None else None
+    engine = open_database(args.db or default_url(), create=False)
+    try:
+        if not is_initialised(engine):
+            raise ConfigError("not a middleware database (run `middleware serve` on it first)")
+        report = read_status(engine, device)
+    finally:
+        engine.dispose()
+    print(json.dumps(report.to_json(), indent=2, sort_keys=True))
+    return 0
+
+
+def _snapshot_request(args: argparse.Namespace) -> int:
+    asyncio.run(request_snapshot(args.broker, _device(args.device), prefix=_prefix(args.prefix)))
+    return 0

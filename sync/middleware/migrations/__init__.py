@@ -1,0 +1,1 @@
+"""Alembic migrations of the middleware database (run by ``sync.middleware.db.migrate``)."""

@@ -1,0 +1,142 @@
+"""The middleware's tables as SQLAlchemy Core objects (the Alembic migrations create them).
+
+One row per stream ``(device_id, epoch)`` holds the contiguous high-water mark and the
+counters; ``events`` holds every event once; ``projection`` the on-hand per stream and SKU;
+``conflicts``, ``snapshots`` and ``discrepancies`` keep what a human must look at; ``devices``
+the latest status and telemetry per device.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+DEVICE_ID = 64
+SKU = 64
+
+
+def _counter(name: str) -> Column[int]:
+    return Column(name, BigInteger, nullable=False, server_default="0")
+
+
+streams = Table(
+    "streams",
+    metadata,
+    Column("device_id", String(DEVICE_ID), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("high_water", BigInteger, nullable=False, server_default="0"),
+    _counter("events_stored"),
+    _counter("duplicates_dropped"),
+    _counter("conflicts"),
+    _counter("gaps_requested"),
+    _counter("malformed"),
+    _counter("beyond_window"),
+    Column("last_seen", DateTime(timezone=True)),
+    Column("gap_from", BigInteger),  # the last gap request sent: H+1 ...
+    Column("gap_to", BigInteger),
+    Column("last_gap_request_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("device_id", "epoch", name="pk_streams"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("device_id", String(DEVICE_ID), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("ts", Text, nullable=False),
+    Column("sku", String(SKU)),
+    Column("qty", BigInteger, nullable=False),
+    Column("unit", String(8)),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", Text),
+    Column("txn_id", Text),
+    Column("data", Text, nullable=False),  # canonical JSON
+    Column("hash", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("device_id", "epoch", "seq", name="pk_events"),
+)
+
+projection = Table(
+    "projection",
+    metadata,
+    Column("device_id", String(DEVICE_ID), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("sku", String(SKU), nullable=False),
+    Column("qty", BigInteger, nullable=False),
+    PrimaryKeyConstraint("device_id", "epoch", "sku", name="pk_projection"),
+)
+
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(DEVICE_ID), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("stored_hash", String(64), nullable=False),
+    Column("received_hash", String(64), nullable=False),
+    Column("received_body", Text, nullable=False),
+    Column("detected_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("device_id", "epoch", "seq", "received_hash", name="uq_conflicts"),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(DEVICE_ID), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("ts", Text, nullable=False),
+    Column("on_hand", Text, nullable=False),  # canonical JSON {sku: {"qty": n, "unit": u}}
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | matched | mismatched
+    Column("checked_at", DateTime(timezone=True)),
+    Index("ix_snapshots_stream_status", "device_id", "epoch", "status"),
+)
+
+discrepancies = Table(
+    "discrepancies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(DEVICE_ID), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("sku", String(SKU), nullable=False),
+    Column("device_qty", BigInteger, nullable=False),
+    Column("middleware_qty", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("snapshot_id", Integer, nullable=False),
+    Column("detected_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False, server_default="open"),
+    UniqueConstraint("device_id", "epoch", "sku", "seq", name="uq_discrepancies"),
+    Index("ix_discrepancies_stream_status", "device_id", "epoch", "status"),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", String(DEVICE_ID), primary_key=True),
+    Column("state", String(16)),  # online | offline, from the retained status topic
+    Column("status_ts", Text),
+    Column("status_at", DateTime(timezone=True)),
+    Column("telemetry", Text),  # the latest telemetry payload, canonical JSON
+    Column("telemetry_at", DateTime(timezone=True)),
+    Column("queue_count", BigInteger),
+    Column("last_seen", DateTime(timezone=True)),
+    _counter("malformed"),
+)
