@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, TypeVar
 
+from sync.delivery import DeliveryState
 from sync.errors import ProtocolError
 from sync.faults import crash_point
 from sync.ledger import EventDraft, Ledger, LedgerStatus
@@ -94,10 +95,9 @@ class SyncEngine:
         self.metrics = SyncMetrics()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
         self._listeners: list[SyncListener] = []
-        self._acked = ledger.acked_seq
-        self._last_seq = ledger.last_seq
-        self._cursor = self._acked + 1
-        self._generation = 0  # bumped whenever the cursor is rewound
+        self._delivery = DeliveryState(
+            acked=ledger.acked_seq, last_seq=ledger.last_seq, window=config.window_events
+        )
         self._inflight: dict[int, float] = {}  # paho mid -> publish time
         self._sent: deque[tuple[int, float]] = deque()  # (last seq in message, publish time)
         self._last_progress = time.monotonic()
@@ -125,11 +125,11 @@ class SyncEngine:
 
     @property
     def acked_seq(self) -> int:
-        return self._acked
+        return self._delivery.acked
 
     @property
     def last_seq(self) -> int:
-        return self._last_seq
+        return self._delivery.last_seq
 
     async def start(self) -> None:
         topics, dev = self.config.topics, self.device_id
@@ -170,14 +170,14 @@ class SyncEngine:
     async def record_many(self, drafts: list[EventDraft], *, new_sale: bool = False) -> list[Event]:
         events = await self.call_ledger(partial(self.ledger.record_many, drafts, new_sale=new_sale))
         crash_point("after_commit")
-        self._last_seq = max(self._last_seq, events[-1].seq)
+        self._delivery.did_commit(events[-1].seq)
         self._check_flags()
         self._wake.set()
         return events
 
     async def wait_until_synced(self) -> None:
         """Return once the middleware has acked every event recorded so far."""
-        while self._acked < self._last_seq:
+        while self._delivery.acked < self._delivery.last_seq:
             self._acked_changed.clear()
             await self._acked_changed.wait()
 
@@ -247,12 +247,11 @@ class SyncEngine:
         return canonical_json({"v": PROTOCOL_VERSION, "state": state, "ts": ts}).encode()
 
     def _rewind(self, why: str) -> None:
-        self._cursor = self._acked + 1
-        self._generation += 1
+        self._delivery.rewind()
         self._inflight.clear()
         self._sent.clear()
         self._last_progress = time.monotonic()
-        log.debug("replaying from %d: %s", self._cursor, why)
+        log.debug("replaying from %d: %s", self._delivery.cursor, why)
         self._wake.set()
 
     # -- callbacks from the connection (already on the loop thread) -----------------------------
@@ -305,15 +304,14 @@ class SyncEngine:
             await self._pump()
 
     async def _pump(self) -> None:
-        cfg = self.config
-        while self.connected and self._cursor <= self._last_seq:
-            if self._cursor - 1 - self._acked >= cfg.window_events:
+        cfg, delivery = self.config, self._delivery
+        while self.connected and len(self._inflight) < cfg.broker.max_inflight:
+            span = delivery.next_range(cfg.batch_max_events)
+            if span is None:
                 return
-            if len(self._inflight) >= cfg.broker.max_inflight:
-                return
-            generation, cursor = self._generation, self._cursor
-            rows = await self.call_ledger(self.ledger.pending, cursor, cfg.batch_max_events)
-            if generation != self._generation:
+            generation = delivery.generation
+            rows = await self.call_ledger(self.ledger.pending, span[0], span[1] - span[0] + 1)
+            if generation != delivery.generation:
                 continue  # rewound while reading: start again from the new cursor
             if not rows or self._conn is None:
                 return
@@ -322,11 +320,11 @@ class SyncEngine:
             if mid is None:
                 return
             now = time.monotonic()
-            if cursor - 1 <= self._acked:
+            if not delivery.outstanding:
                 self._last_progress = now  # nothing was outstanding: the ack clock starts now
             self._inflight[mid] = now
             self._sent.append((rows[-1][0], now))
-            self._cursor = rows[-1][0] + 1
+            delivery.did_publish(rows[-1][0])
             crash_point("after_publish")
 
     async def _control_loop(self) -> None:
@@ -350,17 +348,19 @@ class SyncEngine:
         if ack.epoch != self.epoch:
             log.warning("ack for epoch %d ignored (ledger epoch is %d)", ack.epoch, self.epoch)
             return
-        if ack.ack_seq > self._last_seq:
-            log.warning("ack %d beyond the last sequence %d ignored", ack.ack_seq, self._last_seq)
-            return
-        if ack.ack_seq <= self._acked:
+        if not self._delivery.accept_ack(ack.ack_seq):
+            if ack.ack_seq > self._delivery.last_seq:
+                log.warning(
+                    "ack %d beyond the last sequence %d ignored",
+                    ack.ack_seq,
+                    self._delivery.last_seq,
+                )
             return
         crash_point("before_ack_commit")
         await self.call_ledger(self.ledger.mark_acked, ack.ack_seq)
         now = time.monotonic()
-        self._acked = ack.ack_seq
+        self._delivery.did_ack(ack.ack_seq)
         self._last_progress = now
-        self._cursor = max(self._cursor, self._acked + 1)
         while self._sent and self._sent[0][0] <= ack.ack_seq:
             _seq, sent_at = self._sent.popleft()
             self.metrics.middleware_ack.add((now - sent_at) * 1000)
@@ -373,7 +373,7 @@ class SyncEngine:
         if gap.epoch != self.epoch:
             log.warning("gap request for epoch %d ignored", gap.epoch)
             return
-        first, last = gap.first, min(gap.last, self._last_seq)
+        first, last = gap.first, min(gap.last, self._delivery.last_seq)
         self.metrics.gap_requests_served += 1
         while first <= last and self.connected and self._conn is not None:
             chunk_last = min(last, first + self.config.batch_max_events - 1)
@@ -391,10 +391,19 @@ class SyncEngine:
         while True:
             await asyncio.sleep(cfg.tick_s)
             now = time.monotonic()
-            outstanding = self._cursor - 1 > self._acked
+            outstanding = self._delivery.outstanding
             if self.connected and outstanding and now - self._last_progress > cfg.ack_timeout_s:
                 self.metrics.retransmits += 1
-                log.info("no ack for %.0f s: replaying from %d", cfg.ack_timeout_s, self._acked + 1)
+                stuck = any(now - t > cfg.ack_timeout_s for t in self._inflight.values())
+                log.info(
+                    "no ack for %.0f s: replaying from %d%s",
+                    cfg.ack_timeout_s,
+                    self._delivery.acked + 1,
+                    " after reconnecting (PUBACKs lost)" if stuck else "",
+                )
+                if stuck and self._conn is not None:
+                    # paho will not send past its in-flight window until the session resumes
+                    self._conn.reconnect()
                 self._rewind("ack timeout")
             if now >= next_telemetry:
                 next_telemetry = now + cfg.telemetry_interval_s

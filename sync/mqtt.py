@@ -226,6 +226,11 @@ class MqttConnection:
             return None
         return int(info.mid)
 
+    def reconnect(self) -> None:
+        """Drop the connection; the network thread reconnects (resuming the session)."""
+        if self.connected:
+            self._client.disconnect()
+
     async def close(self, final: list[Will] | None = None, timeout: float = 3.0) -> None:
         """Publish ``final`` messages if connected, disconnect, and stop the network thread."""
         if self._thread is None:
