@@ -193,6 +193,11 @@ class SimulatorServer:
             self._writer = None
         if self._server is not None:
             self._server.close()
+            # The writer is closed above, so client handlers end by themselves; cancelling
+            # them makes Python 3.11's StreamReaderProtocol report a CancelledError to the
+            # loop's exception handler, so only stragglers are cancelled.
+            if self._client_tasks:
+                await asyncio.wait(list(self._client_tasks), timeout=1.0)
             for task in list(self._client_tasks):
                 task.cancel()
             await self._server.wait_closed()
