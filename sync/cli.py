@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.ledger import Ledger
+from sync.middleware import cli as middleware_cli
 
 
 def register(sub: Any) -> None:
@@ -21,6 +22,7 @@ def register(sub: Any) -> None:
     status = actions.add_parser("status", help="print the ledger's state as JSON")
     status.add_argument("--data-dir", type=Path, required=True)
     status.set_defaults(handler=_ledger_status)
+    middleware_cli.register(sub)
 
 
 def _ledger_status(args: argparse.Namespace) -> int:

@@ -36,4 +36,5 @@ def crash_point(name: str) -> None:
     """Die here with SIGKILL if the environment asks for it (test harnesses only)."""
     probability = _POINTS.get(name)
     if probability and _rng.random() < probability:
+        os.write(2, f"crash point {name}: SIGKILL\n".encode())
         os.kill(os.getpid(), signal.SIGKILL)

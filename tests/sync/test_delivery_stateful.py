@@ -78,8 +78,14 @@ class DeliveryMachine(RuleBasedStateMachine):
     def record(self, kind: str, qty: int) -> None:
         draft = {
             "restock": EventDraft(EventType.RESTOCK, sku="A", qty=qty, unit=Unit.UNIT),
-            "sale": EventDraft(EventType.SALE, sku="A", qty=qty, unit=Unit.UNIT,
-                               amount_minor=100 * qty, currency="EUR"),
+            "sale": EventDraft(
+                EventType.SALE,
+                sku="A",
+                qty=qty,
+                unit=Unit.UNIT,
+                amount_minor=100 * qty,
+                currency="EUR",
+            ),
             "audit": EventDraft(EventType.AUDIT, data={"q": qty}),
         }[kind]
         try:
@@ -123,8 +129,9 @@ class DeliveryMachine(RuleBasedStateMachine):
         if gap is not None and data.draw(st.booleans()):
             rows = self.ledger.events_between(*gap)
             if rows:
-                self.to_mw.append(encode_event_batch(DEVICE, self.ledger.epoch,
-                                                     [w for _, w in rows]))
+                self.to_mw.append(
+                    encode_event_batch(DEVICE, self.ledger.epoch, [w for _, w in rows])
+                )
 
     @precondition(lambda self: self.to_mw)
     @rule(data=st.data())
