@@ -37,7 +37,9 @@ async def run_blocking(func: Callable[..., T], *args: Any, timeout: float | None
     fut = loop.run_in_executor(None, func, *args)
     if timeout is None:
         return await fut
-    return await asyncio.wait_for(fut, timeout)
+    # asyncio.timeout rather than wait_for: on Python 3.11 wait_for can swallow a cancellation.
+    async with asyncio.timeout(timeout):
+        return await fut
 
 
 class ByteTransport(abc.ABC):
@@ -255,9 +257,8 @@ async def open_transport(
         if not parts.hostname or parts.port is None:
             raise DeviceInitError(f"bad socket URL {url!r}: expected socket://host:port")
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(parts.hostname, parts.port), open_timeout
-            )
+            async with asyncio.timeout(open_timeout):
+                reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
         except (OSError, TimeoutError) as exc:
             raise TransportClosedError(f"cannot connect to {url}: {exc}") from None
         return StreamTransport(reader, writer, trace_bytes)

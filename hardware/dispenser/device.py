@@ -320,7 +320,8 @@ class SerialDispenser(Dispenser):
         while True:
             if waiter.report is None and self._state.state is not DeviceState.CLOSED:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(waiter.wake.wait(), max(0.0, wait))
+                    async with asyncio.timeout(max(0.0, wait)):
+                        await waiter.wake.wait()
             waiter.wake.clear()
             if waiter.report is not None and (result := result_of(waiter.report)) is not None:
                 return result

@@ -153,7 +153,8 @@ class DispenserProtocol:
                 self._trace("tx", message)
             self._transport.write(wire)
             await self._transport.drain()
-            return await asyncio.wait_for(future, self._reply_timeout)
+            async with asyncio.timeout(self._reply_timeout):
+                return await future
         except TimeoutError:
             return None
         finally:

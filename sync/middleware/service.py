@@ -294,7 +294,8 @@ async def request_snapshot(
     conn.start()
     try:
         try:
-            await asyncio.wait_for(connected.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await connected.wait()
         except TimeoutError:
             raise ConfigError(f"broker {broker_url} not reachable within {timeout_s:g} s") from None
         topic = Topics(prefix).snapshot_request(device_id)
