@@ -31,21 +31,28 @@ def sqlite_engine(path: Path, *, synchronous: str = "FULL") -> Engine:
         poolclass=StaticPool,
         connect_args={"check_same_thread": False, "timeout": 30},
     )
+    install_sqlite_recipe(engine, synchronous=synchronous)
+    return engine
+
+
+def install_sqlite_recipe(engine: Engine, *, synchronous: str = "FULL") -> None:
+    """WAL + ``synchronous``, foreign keys, and our own BEGIN (IMMEDIATE unless the
+    connection's ``info["deferred"]`` asks for a read transaction)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA synchronous={synchronous}")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA synchronous={synchronous}")
+            cur.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN" if conn.info.get("deferred") else "BEGIN IMMEDIATE")
-
-    return engine
 
 
 def upgrade(engine: Engine, script_location: Path) -> None:

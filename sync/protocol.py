@@ -49,13 +49,13 @@ class Unit(enum.Enum):
 
 
 def validate_device_id(device_id: str) -> str:
-    if not isinstance(device_id, str) or not _DEVICE_ID_RE.match(device_id):
+    if not isinstance(device_id, str) or not _DEVICE_ID_RE.fullmatch(device_id):
         raise ProtocolError(f"bad device id {device_id!r}: 1-64 of letters, digits, '_', '.', '-'")
     return device_id
 
 
 def validate_sku(sku: str) -> str:
-    if not isinstance(sku, str) or not _SKU_RE.match(sku):
+    if not isinstance(sku, str) or not _SKU_RE.fullmatch(sku):
         raise ProtocolError(f"bad SKU {sku!r}: 1-64 of letters, digits, '_', '.', ':', '-'")
     return sku
 

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
+from sync.db import install_sqlite_recipe
 from sync.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def open_database(url: str, *, create: bool = True, busy_timeout_s: float = 30.0
         engine = create_engine(
             parsed.set(drivername="sqlite+pysqlite"), connect_args={"timeout": busy_timeout_s}
         )
-        _install_sqlite_recipe(engine)
+        install_sqlite_recipe(engine)
     elif backend == "postgresql":
         if parsed.get_driver_name() not in ("psycopg", "psycopg2"):
             raise ConfigError(f"bad database URL {url!r}: use postgresql+psycopg://")
@@ -96,25 +96,6 @@ def _check_writable_dir(path: Path) -> None:
         raise ConfigError(f"cannot use database {path}: directory {parent} is not writable")
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
         raise ConfigError(f"cannot use database {path}: file is not readable and writable")
-
-
-def _install_sqlite_recipe(engine: Engine) -> None:
-    """SQLAlchemy's pysqlite recipe: the driver emits no BEGIN/COMMIT of its own; we do."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _check_reachable(engine: Engine) -> None:

@@ -182,3 +182,12 @@ def test_topics() -> None:
     for bad in ("pk/v1/mw/pk-1/ack", "pk/v1/dev/pk-1", "pk/v1/dev/a b/events"):
         with pytest.raises(ProtocolError):
             t.split_device_topic(bad)
+
+
+def test_ids_with_a_trailing_newline_are_refused() -> None:
+    from sync.protocol import validate_device_id, validate_sku
+
+    with pytest.raises(ProtocolError):
+        validate_device_id("pk-1\n")
+    with pytest.raises(ProtocolError):
+        validate_sku("A\n")
