@@ -95,6 +95,7 @@ class SyncEngine:
         self.metrics = SyncMetrics()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
         self._listeners: list[SyncListener] = []
+        self._handlers: dict[str, Callable[[bytes], None]] = {}
         self._delivery = DeliveryState(
             acked=ledger.acked_seq, last_seq=ledger.last_seq, window=config.window_events
         )
@@ -114,6 +115,17 @@ class SyncEngine:
     # -- public surface ------------------------------------------------------------------------
     def add_listener(self, listener: SyncListener) -> None:
         self._listeners.append(listener)
+
+    def add_message_handler(self, leaf: str, handler: Callable[[bytes], None]) -> None:
+        """Route messages on ``P/mw/{id}/<leaf>`` to ``handler`` (on the loop thread)."""
+        self._handlers[leaf] = handler
+
+    def publish(self, leaf: str, payload: bytes, *, qos: int = 1) -> bool:
+        """Publish on ``P/dev/{id}/<leaf>``; False when not connected (nothing queued)."""
+        if self._conn is None or not self._conn.connected:
+            return False
+        topic = self.config.topics.device(self.device_id, leaf)
+        return self._conn.publish(topic, payload, qos=qos) is not None
 
     @property
     def connected(self) -> bool:
@@ -288,7 +300,12 @@ class SyncEngine:
         self._wake.set()
 
     def _on_message(self, topic: str, payload: bytes) -> None:
-        self._control_nowait(topic.rsplit("/", 1)[-1], payload)
+        leaf = topic.rsplit("/", 1)[-1]
+        handler = self._handlers.get(leaf)
+        if handler is not None:
+            handler(payload)
+        else:
+            self._control_nowait(leaf, payload)
 
     def _control_nowait(self, leaf: str, payload: bytes) -> None:
         try:
