@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Connection,
     Float,
@@ -38,6 +39,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from sync import db
@@ -47,6 +49,7 @@ from sync.protocol import (
     EventType,
     Snapshot,
     Unit,
+    parse_event,
     utc_now_iso,
     validate_device_id,
     validate_sku,
@@ -98,6 +101,17 @@ outbox_t = Table(
     Column("enqueued_at", Float),
 )
 
+journal_t = Table(
+    "txn_journal",
+    _md,
+    Column("txn_id", String(64), primary_key=True),
+    Column("step", String(32)),
+    Column("open", Boolean),
+    Column("first_seq", BigInteger),
+    Column("last_seq", BigInteger),
+    Column("updated_ts", String(32)),
+)
+
 _insert_event = insert(events_t)
 _insert_outbox = insert(outbox_t)
 _move_stock = (
@@ -121,6 +135,23 @@ class EventDraft:
     currency: str | None = None
     txn_id: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
+    # Journal: with a txn_id, ``step`` becomes the transaction's latest step and ``closes``
+    # marks it finished (see ``open_transactions``).
+    step: str | None = None
+    closes: bool = False
+    # Write the event's own sequence number into data[stamp_seq] (e.g. a dispenser command id
+    # that must be unique and known before the side effect).
+    stamp_seq: str | None = None
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    txn_id: str
+    step: str
+    open: bool
+    first_seq: int
+    last_seq: int
+    updated_ts: str
 
 
 @dataclass(frozen=True)
@@ -144,6 +175,8 @@ class LedgerStatus:
     on_hand: Mapping[str, int]
     sales_paused: bool
     high_watermark: bool
+    in_flight: int = 0  # open transactions in the journal
+    manual_review: int = 0  # transactions closed for a technician to review
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -157,6 +190,8 @@ class LedgerStatus:
             "onHand": dict(self.on_hand),
             "salesPaused": self.sales_paused,
             "highWatermark": self.high_watermark,
+            "in_flight": self.in_flight,
+            "manual_review": self.manual_review,
         }
 
 
@@ -286,6 +321,8 @@ class Ledger:
                     self._conn.execute(
                         _insert_outbox, {"seq": seq, "bytes": size, "enqueued_at": now}
                     )
+                    if draft.txn_id is not None and draft.step is not None:
+                        self._journal(draft, event)
                     added_bytes += size
                     events.append(event)
         except OperationalError as exc:
@@ -301,8 +338,13 @@ class Ledger:
             validate_sku(draft.sku)
         if draft.qty < 0 and draft.type is not EventType.ADJUSTMENT:
             raise LedgerError(f"{draft.type.value} quantity must not be negative")
+        data = dict(draft.data)
+        if draft.step is not None:
+            data["step"] = draft.step
+        if draft.stamp_seq is not None:
+            data[draft.stamp_seq] = seq
         try:
-            json.dumps(dict(draft.data), allow_nan=False)
+            json.dumps(data, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise LedgerError(f"event data is not JSON-serialisable: {exc}") from None
         return Event(
@@ -317,7 +359,24 @@ class Ledger:
             amount_minor=draft.amount_minor,
             currency=draft.currency,
             txn_id=draft.txn_id,
-            data=dict(draft.data),
+            data=data,
+        )
+
+    def _journal(self, draft: EventDraft, event: Event) -> None:
+        values = {
+            "txn_id": draft.txn_id,
+            "step": draft.step,
+            "open": not draft.closes,
+            "first_seq": event.seq,
+            "last_seq": event.seq,
+            "updated_ts": event.ts,
+        }
+        stmt = sqlite_insert(journal_t).values(values)
+        self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[journal_t.c.txn_id],
+                set_={k: stmt.excluded[k] for k in ("step", "open", "last_seq", "updated_ts")},
+            )
         )
 
     def _apply_stock(self, event: Event) -> None:
@@ -415,6 +474,69 @@ class Ledger:
             on_hand={r.sku: (int(r.qty), r.unit) for r in rows},
         )
 
+    def open_transactions(self) -> list[JournalEntry]:
+        """Transactions whose latest step did not close them, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(journal_t).where(journal_t.c.open.is_(True)).order_by(journal_t.c.first_seq)
+            ).all()
+        return [self._entry(r) for r in rows]
+
+    def journal_entry(self, txn_id: str) -> JournalEntry | None:
+        with self._read() as conn:
+            row = conn.execute(select(journal_t).where(journal_t.c.txn_id == txn_id)).first()
+        return None if row is None else self._entry(row)
+
+    def journal_counts(self) -> dict[str, int]:
+        """Open transactions, and closed ones by final step (e.g. ``manual_review``)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(journal_t.c.step, journal_t.c.open, func.count()).group_by(
+                    journal_t.c.step, journal_t.c.open
+                )
+            ).all()
+        counts: dict[str, int] = {"open": 0}
+        for step, is_open, n in rows:
+            if is_open:
+                counts["open"] += int(n)
+            else:
+                counts[str(step)] = counts.get(str(step), 0) + int(n)
+        return counts
+
+    @staticmethod
+    def _entry(row: Any) -> JournalEntry:
+        return JournalEntry(
+            txn_id=row.txn_id,
+            step=row.step,
+            open=bool(row.open),
+            first_seq=int(row.first_seq),
+            last_seq=int(row.last_seq),
+            updated_ts=row.updated_ts,
+        )
+
+    def transaction_events(self, txn_id: str) -> list[Event]:
+        """Every event of one local transaction, in order (for recovery and refunds)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(events_t.c.wire).where(events_t.c.txn_id == txn_id).order_by(events_t.c.seq)
+            ).all()
+        events = []
+        for row in rows:
+            event, _claimed = parse_event(json.loads(row.wire))
+            events.append(event)
+        return events
+
+    def step_totals_since(self, step: str, since_ts: str) -> tuple[int, int]:
+        """(count, sum of amount_minor) of journal events with ``step`` at or after ``since_ts``."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(func.count(), func.coalesce(func.sum(events_t.c.amount_minor), 0))
+                .where(events_t.c.ts >= since_ts)
+                .where(events_t.c.txn_id.is_not(None))
+                .where(func.json_extract(events_t.c.wire, "$.data.step") == step)
+            ).one()
+        return int(row[0]), int(row[1])
+
     def count_events(self, kind: EventType) -> int:
         with self._read() as conn:
             value = conn.execute(
@@ -423,6 +545,7 @@ class Ledger:
         return int(value or 0)
 
     def status(self) -> LedgerStatus:
+        journal = self.journal_counts()
         with self._read() as conn:
             oldest = conn.execute(select(func.min(outbox_t.c.enqueued_at))).scalar()
         return LedgerStatus(
@@ -436,6 +559,8 @@ class Ledger:
             on_hand={sku: qty for sku, (qty, _unit) in self.on_hand().items()},
             sales_paused=self.sales_paused,
             high_watermark=self.high_watermark,
+            in_flight=journal.get("open", 0),
+            manual_review=journal.get("manual_review", 0),
         )
 
     def integrity_check(self) -> str:
