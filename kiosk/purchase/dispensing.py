@@ -28,6 +28,7 @@ from kiosk.purchase.model import (
 from kiosk.purchase.states import PurchaseMachine, Trigger
 from sync.engine import SyncEngine
 from sync.errors import InsufficientStockError
+from sync.faults import crash_point
 from sync.ledger import EventDraft
 from sync.protocol import EventType, Unit
 
@@ -85,6 +86,7 @@ async def record_step(
         ),
         new_sale=new_sale,
     )
+    crash_point(f"after_step:{step.value}")
     return event.seq
 
 
@@ -144,6 +146,7 @@ async def dispense_and_journal(
     )
     command_id = command_id_for(ctx.engine.epoch, seq)
     result = await send_dispense(ctx.dispenser, item, command_id)
+    crash_point("after_dispense")  # the board acted; its outcome is not journaled yet
     if result.outcome is DispenseOutcome.UNKNOWN:
         cfg = ctx.config
         asked = await ask_board(
@@ -200,26 +203,41 @@ async def record_success(
 ) -> None:
     """DISPENSE_SUCCEEDED and the stock-moving SALE, in one transaction."""
     amount, currency = price
-    await ctx.engine.record_many(
-        [
-            EventDraft(
-                EventType.DISPENSE,
-                txn_id=txn,
-                step=Step.DISPENSE_SUCCEEDED.value,
-                data={"doses_done": result.doses_done},
-            ),
-            EventDraft(
-                EventType.SALE,
-                sku=item.sku,
-                qty=item.stock_qty,
-                unit=item.unit,
-                amount_minor=amount,
-                currency=currency,
-                txn_id=txn,
-                data={"kind": item.kind.value, "doses": item.doses},
-            ),
-        ]
-    )
+    drafts = [
+        EventDraft(
+            EventType.DISPENSE,
+            txn_id=txn,
+            step=Step.DISPENSE_SUCCEEDED.value,
+            data={"doses_done": result.doses_done},
+        ),
+        EventDraft(
+            EventType.SALE,
+            sku=item.sku,
+            qty=item.stock_qty,
+            unit=item.unit,
+            amount_minor=amount,
+            currency=currency,
+            txn_id=txn,
+            data={"kind": item.kind.value, "doses": item.doses},
+        ),
+    ]
+    try:
+        await ctx.engine.record_many(drafts)
+    except InsufficientStockError:
+        # The board delivered more than the counters held: the product left all the same.
+        # Record the count correction with the sale, for a technician to look at.
+        on_hand = (await ctx.engine.ledger_status()).on_hand.get(item.sku, 0)
+        fix = EventDraft(
+            EventType.ADJUSTMENT,
+            sku=item.sku,
+            qty=item.stock_qty - on_hand,
+            unit=item.unit,
+            txn_id=txn,
+            data={"reason": "dispensed_beyond_count"},
+        )
+        log.error("%s dispensed beyond its on-hand count (%d): count corrected", item.sku, on_hand)
+        await ctx.engine.record_many([fix, *drafts])
+    crash_point(f"after_step:{Step.DISPENSE_SUCCEEDED.value}")
 
 
 async def record_partial_use(

@@ -138,6 +138,9 @@ class PurchaseFlow:
             raise PurchaseRefusedError("sales_paused")
         if not self.reader_usable():
             raise PurchaseRefusedError("reader_unavailable")
+        on_hand = (await self.engine.ledger_status()).on_hand.get(item.sku, 0)
+        if on_hand < item.stock_qty:
+            raise PurchaseRefusedError("sold_out")
         if self.reader.mode is AuthorizationMode.READER:
             return Mode.READER
         usage = await offline_usage(self.engine)

@@ -15,34 +15,28 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from kiosk.purchase.dispensing import record_step
 from kiosk.purchase.journal import Action, Mode, Step, TxnView, fold, next_action
 from kiosk.purchase.policy import OfflineUsage
 from sync.engine import SyncEngine
 from sync.errors import SyncError
-from sync.ledger import EventDraft
-from sync.protocol import EventType
 
 log = logging.getLogger(__name__)
 AUTH_ALERT_AGE_S = 20 * 3600.0  # every authorization must be settled within 24 h
 
 
-class Answer(Protocol):
-    """What the middleware answered (sync.payments.GatewayAnswer satisfies it)."""
+@dataclass(frozen=True)
+class Answer:
+    """What the middleware answered, as the flow needs it (see kiosk.purchase.middleware)."""
 
-    @property
-    def approved(self) -> bool: ...
-
-    @property
-    def settled(self) -> bool: ...
-
-    @property
-    def auth_id(self) -> str | None: ...
-
-    @property
-    def reason(self) -> str | None: ...
+    approved: bool = False  # an authorization was granted
+    settled: bool = False  # the capture / void / refund asked for is done
+    auth_id: str | None = None
+    reason: str | None = None
 
 
 class GatewayAuthorizer(Protocol):
@@ -158,11 +152,7 @@ class SettlementWorker:
             log.error("authorization %s is older than 20 h and still not settled", view.txn_id)
 
     async def _close(self, view: TxnView, step: Step, **data: Any) -> bool:
-        await self.engine.record(
-            EventDraft(
-                EventType.PAYMENT, txn_id=view.txn_id, step=step.value, closes=True, data=data
-            )
-        )
+        await record_step(self.engine, view.txn_id, step, data, closes=True)
         return True
 
     async def _act(self, view: TxnView, action: Action) -> bool:
@@ -181,13 +171,11 @@ class SettlementWorker:
         if action is Action.RESOLVE_AUTHORIZATION:
             answer = await payments.authorization_status(txn_id=view.txn_id)
             if answer.approved:
-                await self.engine.record(
-                    EventDraft(
-                        EventType.PAYMENT,
-                        txn_id=view.txn_id,
-                        step=Step.AUTHORIZED.value,
-                        data={"auth_id": answer.auth_id, "resolved": True},
-                    )
+                await record_step(
+                    self.engine,
+                    view.txn_id,
+                    Step.AUTHORIZED,
+                    {"auth_id": answer.auth_id, "resolved": True},
                 )
                 return await self._act(fold_again(view, answer.auth_id), Action.VOID)
             return await self._close(view, Step.CANCELLED, reason="not_authorized")
@@ -200,18 +188,18 @@ class SettlementWorker:
             return await self._close(view, Step.MANUAL_REVIEW, reason=f"capture_{answer.reason}")
         if action is Action.VOID:
             answer = await payments.void(txn_id=view.txn_id, auth_id=view.auth_id or "")
-            return await self._close(
-                view, final or Step.VOIDED, voided=answer.settled, reason=answer.reason
-            )
+            if answer.settled:
+                return await self._close(view, final or Step.VOIDED, voided=True)
+            return await self._close(view, Step.MANUAL_REVIEW, reason=f"void_{answer.reason}")
         if action is Action.READER_REFUND:
             answer = await payments.reader_refund(
                 txn_id=view.txn_id,
                 reader_reference=view.reader_reference or "",
                 amount_minor=view.amount_minor,
             )
-            return await self._close(
-                view, final or Step.READER_REFUNDED, refunded=answer.settled, reason=answer.reason
-            )
+            if answer.settled:
+                return await self._close(view, final or Step.READER_REFUNDED, refunded=True)
+            return await self._close(view, Step.MANUAL_REVIEW, reason=f"refund_{answer.reason}")
         if action is Action.AUTHORIZE_AND_CAPTURE:
             return await self._forward_offline(view, payments)
         if action is Action.REFUND:
@@ -239,14 +227,7 @@ class SettlementWorker:
             return await self._close(
                 view, Step.MANUAL_REVIEW, reason=f"offline_declined:{answer.reason}"
             )
-        await self.engine.record(
-            EventDraft(
-                EventType.PAYMENT,
-                txn_id=view.txn_id,
-                step=Step.AUTHORIZED.value,
-                data={"auth_id": answer.auth_id},
-            )
-        )
+        await record_step(self.engine, view.txn_id, Step.AUTHORIZED, {"auth_id": answer.auth_id})
         captured = await payments.capture(
             txn_id=view.txn_id, auth_id=answer.auth_id or "", amount_minor=view.amount_minor
         )
