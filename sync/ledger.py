@@ -537,6 +537,17 @@ class Ledger:
             ).one()
         return int(row[0]), int(row[1])
 
+    def events_where(self, kind: EventType, data_key: str, value: str) -> list[Event]:
+        """Events of ``kind`` whose ``data[data_key]`` equals ``value``, in order."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(events_t.c.wire)
+                .where(events_t.c.type == kind.value)
+                .where(func.json_extract(events_t.c.wire, f"$.data.{data_key}") == value)
+                .order_by(events_t.c.seq)
+            ).all()
+        return [parse_event(json.loads(r.wire))[0] for r in rows]
+
     def count_events(self, kind: EventType) -> int:
         with self._read() as conn:
             value = conn.execute(

@@ -204,11 +204,18 @@ class SettlementWorker:
             return await self._forward_offline(view, payments)
         if action is Action.REFUND:
             d = view.details
-            answer = await payments.refund(
-                txn_id=str(d["original_txn"]),
-                refund_id=view.txn_id,
-                amount_minor=int(d["refund_minor"]),
-            )
+            if d.get("original_mode") == Mode.READER.value:
+                answer = await payments.reader_refund(
+                    txn_id=view.txn_id,
+                    reader_reference=str(d.get("reader_reference") or ""),
+                    amount_minor=int(d["refund_minor"]),
+                )
+            else:
+                answer = await payments.refund(
+                    txn_id=str(d["original_txn"]),
+                    refund_id=view.txn_id,
+                    amount_minor=int(d["refund_minor"]),
+                )
             if answer.settled:
                 return await self._close(view, Step.REFUNDED)
             return await self._close(view, Step.MANUAL_REVIEW, reason=f"refund_{answer.reason}")
