@@ -1,0 +1,399 @@
+"""The versioned product catalog: perfumes, their spray and bottle offers, taxes, promotions
+and loyalty keys, loaded from JSON data (schema in ``docs/pricing.md``).
+
+Offers :class:`Catalog` (``load``/``loads``/``from_json``, lookups by product id and SKU,
+``apply_update`` for versioned pushes) and its frozen parts. Validation is strict: the first
+bad field raises one :class:`CatalogError` naming its JSON path (``$.products[2].spray.doses``).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kiosk.money import CURRENCY_RE, Money
+from sync.protocol import Unit
+
+if TYPE_CHECKING:
+    from kiosk.loyalty import LoyaltySettings
+    from kiosk.pricing import TaxClass
+    from kiosk.promotions import Promotion
+
+SCHEMA = 1
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")  # ids, SKUs and key ids
+_IMAGE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}\.(png|jpg|jpeg|webp|svg)")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+StockUnit = Unit  # the ledger's unit of a SKU: "ul" for spray channels, "unit" for bottles
+
+
+class CatalogError(ValueError):
+    """Invalid catalog data; ``path`` is the JSON path of the offending field."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path, self.message = path, message
+
+
+class StaleCatalogError(CatalogError):
+    """An update whose version is not strictly higher than the applied catalog's."""
+
+
+class UnknownItemError(LookupError):
+    """A product id or SKU the catalog does not hold."""
+
+
+class OfferKind(enum.Enum):
+    SPRAY = "spray"
+    BOTTLE = "bottle"
+
+
+@dataclass(frozen=True)
+class ScentFamily:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Notes:
+    top: tuple[str, ...]
+    heart: tuple[str, ...]
+    base: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _OfferBase:
+    sku: str
+    product_id: str
+    list_price: Money  # per unit of quantity
+    tax_class_id: str
+
+
+@dataclass(frozen=True)
+class SprayOffer(_OfferBase):
+    """A paid spray: ``doses`` sprays from tester ``channel``; stock moves in microlitres."""
+
+    channel: int
+    doses: int
+    kind: OfferKind = field(default=OfferKind.SPRAY, init=False)
+    unit: StockUnit = field(default=StockUnit.MICROLITRE, init=False)
+
+    def stock_quantity(self, dose_ul: int) -> int:
+        """Microlitres one purchase uses, given the channel's calibrated dose in µl."""
+        return self.doses * dose_ul
+
+
+@dataclass(frozen=True)
+class BottleOffer(_OfferBase):
+    """A bottle of ``size_ml`` from ``slot``; stock moves in units."""
+
+    slot: int
+    size_ml: int
+    kind: OfferKind = field(default=OfferKind.BOTTLE, init=False)
+    unit: StockUnit = field(default=StockUnit.UNIT, init=False)
+
+
+Offer = SprayOffer | BottleOffer
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    house: str
+    family_id: str
+    notes: Notes
+    intensity: int  # 1 (skin scent) .. 5 (loud)
+    description: str
+    image: str  # asset path relative to the application root
+    spray: SprayOffer | None
+    bottles: tuple[BottleOffer, ...]
+
+    @property
+    def offers(self) -> tuple[Offer, ...]:
+        return ((self.spray,) if self.spray else ()) + self.bottles
+
+
+@dataclass(frozen=True)
+class Catalog:
+    version: int
+    currency: str
+    timezone: str  # IANA name; promotion windows are in this zone
+    tax_classes: tuple[TaxClass, ...]
+    families: tuple[ScentFamily, ...]
+    products: tuple[Product, ...]
+    promotions: tuple[Promotion, ...]
+    loyalty: LoyaltySettings
+    _by_product: Mapping[str, Product] = field(init=False, repr=False, compare=False)
+    _by_sku: Mapping[str, Offer] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_product", {p.id: p for p in self.products})
+        offers = {o.sku: o for p in self.products for o in p.offers}
+        object.__setattr__(self, "_by_sku", offers)
+
+    @classmethod
+    def from_json(cls, data: object) -> Catalog:
+        """Validate decoded JSON data and build the catalog (raises :class:`CatalogError`)."""
+        return _parse_catalog(FieldReader(data, "$"))
+
+    @classmethod
+    def loads(cls, text: str) -> Catalog:
+        """Parse JSON text (duplicate keys and NaN/Infinity are errors) and validate it."""
+        return cls.from_json(decode_json(text))
+
+    @classmethod
+    def load(cls, path: Path) -> Catalog:  # UTF-8 JSON file
+        return cls.loads(path.read_text(encoding="utf-8"))
+
+    @property
+    def offers(self) -> tuple[Offer, ...]:
+        return tuple(self._by_sku.values())
+
+    def product(self, product_id: str) -> Product:
+        try:
+            return self._by_product[product_id]
+        except KeyError:
+            raise UnknownItemError(f"unknown product {product_id!r}") from None
+
+    def offer(self, sku: str) -> Offer:
+        try:
+            return self._by_sku[sku]
+        except KeyError:
+            raise UnknownItemError(f"unknown SKU {sku!r}") from None
+
+    def tax_class(self, tax_class_id: str) -> TaxClass:
+        found = next((t for t in self.tax_classes if t.id == tax_class_id), None)
+        if found is None:
+            raise UnknownItemError(f"unknown tax class {tax_class_id!r}")
+        return found
+
+    def apply_update(self, newer: Catalog) -> Catalog:
+        """``newer`` if its version is higher, else :class:`StaleCatalogError` (no rollback)."""
+        if newer.version <= self.version:
+            raise StaleCatalogError(
+                "$.version",
+                f"update version {newer.version} is not newer than applied {self.version}",
+            )
+        return newer
+
+
+def decode_json(text: str) -> object:
+    """``json.loads`` that rejects duplicate object keys and NaN/Infinity."""
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        out = dict(items)
+        if len(out) != len(items):
+            dup = next(k for i, (k, _) in enumerate(items) if k in (x for x, _ in items[:i]))
+            raise CatalogError("$", f"duplicate key {dup!r}")
+        return out
+
+    def constant(name: str) -> NoReturn:
+        raise CatalogError("$", f"{name} is not allowed")
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise CatalogError("$", f"not JSON: {exc}") from None
+
+
+_REQUIRED = object()
+E = TypeVar("E", bound=enum.Enum)
+
+
+class FieldReader:
+    """Typed, path-aware access to one decoded JSON value; every failure is a
+    :class:`CatalogError` at the path of the field that caused it."""
+
+    def __init__(self, value: object, path: str, seen: dict[str, set[object]] | None = None):
+        self.value = value
+        self.path = path
+        self._seen = {} if seen is None else seen  # shared by all readers of one document
+
+    def _sub(self, value: object, path: str) -> FieldReader:
+        return FieldReader(value, path, self._seen)
+
+    def claim(self, key: str, kind: str, value: object) -> None:
+        """Fail if ``value`` was claimed before as a ``kind`` (duplicate id, SKU, slot...)."""
+        seen = self._seen.setdefault(kind, set())
+        if value in seen:
+            self.fail(f"duplicate {kind} {value!r}", key)
+        seen.add(value)
+
+    def require(self, key: str, kind: str, value: object) -> None:
+        """Fail unless ``value`` was claimed before as a ``kind`` (a dangling reference)."""
+        if value not in self._seen.get(kind, set()):
+            self.fail(f"unknown {kind} {value!r}", key)
+
+    def fail(self, message: str, key: str | None = None) -> NoReturn:
+        raise CatalogError(self.path if key is None else f"{self.path}.{key}", message)
+
+    def obj(self, required: set[str], optional: frozenset[str] = frozenset()) -> FieldReader:
+        """Check this is an object with exactly the ``required`` keys plus some ``optional``."""
+        if not isinstance(self.value, dict):
+            self.fail("expected an object")
+        for key in self.value:
+            if key not in required and key not in optional:
+                self.fail("unknown field", key)
+        for key in sorted(required - self.value.keys()):
+            self.fail("missing required field", key)
+        return self
+
+    def has(self, key: str) -> bool:
+        return isinstance(self.value, dict) and key in self.value
+
+    def _get(self, key: str, default: object) -> object:
+        if self.has(key):
+            return self.value[key]  # type: ignore[index]
+        if default is _REQUIRED:
+            self.fail("missing required field", key)
+        return default
+
+    def child(self, key: str) -> FieldReader:
+        return self._sub(self._get(key, _REQUIRED), f"{self.path}.{key}")
+
+    def items(
+        self, key: str, *, min_len: int = 0, default: object = _REQUIRED
+    ) -> list[FieldReader]:
+        value = self._get(key, default)
+        if not isinstance(value, list) or len(value) < min_len:
+            self.fail(f"expected an array of at least {min_len} entries", key)
+        return [self._sub(v, f"{self.path}.{key}[{i}]") for i, v in enumerate(value)]
+
+    def integer(self, key: str, *, lo: int, hi: int = 2**53, default: object = _REQUIRED) -> int:
+        value = self._get(key, default)
+        if type(value) is not int or not lo <= value <= hi:
+            self.fail(f"expected an integer in {lo}..{hi}, got {value!r}", key)
+        return value
+
+    def flag(self, key: str, *, default: object = _REQUIRED) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            self.fail(f"expected true or false, got {value!r}", key)
+        return value
+
+    def text(self, key: str | None = None, *, max_len: int = 80, min_len: int = 1,
+             pattern: re.Pattern[str] | None = None) -> str:  # fmt: skip
+        """The string at ``key`` (or this value itself when ``key`` is None)."""
+        value = self.value if key is None else self._get(key, _REQUIRED)
+        if not isinstance(value, str):
+            self.fail(f"expected a string, got {value!r}", key)
+        if not min_len <= len(value) <= max_len or _CONTROL_RE.search(value):
+            self.fail(f"expected {min_len}-{max_len} printable characters", key)
+        if pattern is not None and not pattern.fullmatch(value):
+            self.fail(f"bad format {value!r}", key)
+        return value
+
+    def ident(self, key: str) -> str:
+        return self.text(key, max_len=64, pattern=ID_RE)
+
+    def choice(self, key: str, kind: type[E], *, default: object = _REQUIRED) -> E:
+        value = self._get(key, default)
+        try:
+            return value if isinstance(value, kind) else kind(value)
+        except ValueError:
+            allowed = ", ".join(repr(m.value) for m in kind)
+            self.fail(f"expected one of {allowed}, got {value!r}", key)
+
+    def texts(self, key: str, *, max_len: int = 40, pattern: re.Pattern[str] | None = None,
+              optional: bool = False) -> tuple[str, ...]:  # fmt: skip
+        """A list of distinct strings (an absent optional list is empty)."""
+        items = self.items(key, default=[] if optional else _REQUIRED)
+        out = tuple(r.text(max_len=max_len, pattern=pattern) for r in items)
+        if len(set(out)) != len(out):
+            self.fail("duplicate entries", key)
+        return out
+
+
+def _parse_catalog(r: FieldReader) -> Catalog:
+    # Sections parsed by the modules that give them meaning (they import this module).
+    from kiosk.loyalty import parse_loyalty_settings
+    from kiosk.pricing import parse_tax_class
+    from kiosk.promotions import parse_promotion
+
+    r.obj({"schema", "version", "currency", "timezone", "taxClasses", "families", "products",
+           "loyalty"}, frozenset({"promotions"}))  # fmt: skip
+    if r.integer("schema", lo=0) != SCHEMA:
+        r.fail(f"unsupported schema, expected {SCHEMA}", "schema")
+    version = r.integer("version", lo=1)
+    currency = r.text("currency", max_len=3, pattern=CURRENCY_RE)
+    try:
+        ZoneInfo(timezone := r.text("timezone", max_len=64))
+    except (ZoneInfoNotFoundError, ValueError):
+        r.fail(f"unknown IANA time zone {timezone!r}", "timezone")
+    taxes = tuple(parse_tax_class(t) for t in r.items("taxClasses", min_len=1))
+    families = tuple(_parse_family(f) for f in r.items("families", min_len=1))
+    products = tuple(_parse_product(p, currency) for p in r.items("products", min_len=1))
+    offers = {o.sku: o for p in products for o in p.offers}
+    promos = tuple(
+        parse_promotion(p, currency=currency, offers=offers)
+        for p in r.items("promotions", default=[])
+    )
+    return Catalog(
+        version=version,
+        currency=currency,
+        timezone=timezone,
+        tax_classes=taxes,
+        families=families,
+        products=products,
+        promotions=promos,
+        loyalty=parse_loyalty_settings(r.child("loyalty")),
+    )
+
+
+def _parse_family(r: FieldReader) -> ScentFamily:
+    r.obj({"id", "name"})
+    r.claim("id", "scent family", family_id := r.ident("id"))
+    return ScentFamily(family_id, r.text("name"))
+
+
+def _parse_product(r: FieldReader, currency: str) -> Product:
+    r.obj({"id", "name", "house", "family", "notes", "intensity", "description", "image"},
+          frozenset({"spray", "bottles"}))  # fmt: skip
+    r.claim("id", "product", product_id := r.ident("id"))
+    r.require("family", "scent family", family := r.ident("family"))
+    image = r.text("image", max_len=200, pattern=_IMAGE_RE)
+    if ".." in image.split("/"):
+        r.fail("must not contain '..'", "image")
+    notes = r.child("notes").obj({"top", "heart", "base"})
+    spray = _parse_spray(r.child("spray"), product_id, currency) if r.has("spray") else None
+    bottles = tuple(_parse_bottle(b, product_id, currency) for b in r.items("bottles", default=[]))
+    if spray is None and not bottles:
+        r.fail("a product needs a spray or at least one bottle offer")
+    return Product(
+        id=product_id,
+        name=r.text("name"),
+        house=r.text("house"),
+        family_id=family,
+        notes=Notes(*(notes.texts(k) for k in ("top", "heart", "base"))),
+        intensity=r.integer("intensity", lo=1, hi=5),
+        description=r.text("description", max_len=1000, min_len=0),
+        image=image,
+        spray=spray,
+        bottles=bottles,
+    )
+
+
+def _offer_common(r: FieldReader, currency: str) -> tuple[str, Money, str]:
+    r.claim("sku", "SKU", sku := r.ident("sku"))
+    r.require("taxClass", "tax class", tax := r.ident("taxClass"))
+    return sku, Money(r.integer("priceMinor", lo=0), currency), tax
+
+
+def _parse_spray(r: FieldReader, product_id: str, currency: str) -> SprayOffer:
+    r.obj({"sku", "channel", "doses", "priceMinor", "taxClass"})
+    sku, price, tax = _offer_common(r, currency)
+    r.claim("channel", "spray channel", channel := r.integer("channel", lo=1, hi=255))
+    return SprayOffer(sku, product_id, price, tax, channel, r.integer("doses", lo=1, hi=20))
+
+
+def _parse_bottle(r: FieldReader, product_id: str, currency: str) -> BottleOffer:
+    r.obj({"sku", "slot", "sizeMl", "priceMinor", "taxClass"})
+    sku, price, tax = _offer_common(r, currency)
+    r.claim("slot", "bottle slot", slot := r.integer("slot", lo=1, hi=255))
+    return BottleOffer(sku, product_id, price, tax, slot, r.integer("sizeMl", lo=1, hi=1000))

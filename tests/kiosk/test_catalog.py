@@ -1,0 +1,250 @@
+"""Catalog: the demo data, strict validation (each bad field names its path), lookups and the
+versioned-update rule."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.catalog import (
+    BottleOffer,
+    Catalog,
+    CatalogError,
+    OfferKind,
+    SprayOffer,
+    StaleCatalogError,
+    StockUnit,
+    UnknownItemError,
+    decode_json,
+)
+from kiosk.money import Money
+from kiosk.pricing import TaxMode
+from kiosk.promotions import PromotionType, Stacking, Weekday
+
+DEMO = Path(__file__).resolve().parents[2] / "assets" / "catalog" / "demo.json"
+Data = dict[str, Any]
+
+
+def demo_data() -> Data:
+    data: Data = json.loads(DEMO.read_text(encoding="utf-8"))
+    return data
+
+
+def test_demo_catalog_loads() -> None:
+    cat = Catalog.load(DEMO)
+    assert cat.version >= 1 and cat.currency == "EUR" and cat.timezone == "Europe/Paris"
+    assert {f.id for f in cat.families} == {
+        "floral", "woody", "fresh", "amber", "citrus", "gourmand",
+    }  # fmt: skip
+    assert len(cat.products) == 8
+    for product in cat.products:
+        assert product.spray is not None
+        assert [b.size_ml for b in product.bottles] == [10, 30, 50]
+        assert 1 <= product.intensity <= 5
+    kinds = {p.type for p in cat.promotions}
+    assert kinds == {PromotionType.PERCENT_OFF, PromotionType.BUNDLE, PromotionType.MEMBER_PRICE}
+    happy = next(p for p in cat.promotions if p.type is PromotionType.PERCENT_OFF)
+    assert happy.windows and happy.windows[0].days >= {Weekday.MON, Weekday.FRI}
+    assert happy.stacking is Stacking.EXCLUSIVE
+    assert len(cat.loyalty.keys) == 1 and len(cat.loyalty.keys[0].public_key) == 32
+    assert cat.tax_class("vat20").mode is TaxMode.INCLUSIVE
+
+
+def test_demo_has_no_private_key() -> None:
+    text = DEMO.read_text(encoding="utf-8").lower()
+    assert "private" not in text and "seed" not in text
+
+
+def test_lookups() -> None:
+    cat = Catalog.load(DEMO)
+    product = cat.product("ember-silk")
+    spray = cat.offer("ember-silk:spray")
+    assert isinstance(spray, SprayOffer) and spray is product.spray
+    assert spray.kind is OfferKind.SPRAY and spray.unit is StockUnit.MICROLITRE
+    assert spray.unit.value == "ul" and spray.stock_quantity(dose_ul=70) == spray.doses * 70
+    bottle = cat.offer("ember-silk:30ml")
+    assert isinstance(bottle, BottleOffer)
+    assert bottle.unit.value == "unit" and bottle.size_ml == 30
+    assert bottle.list_price == Money(5200, "EUR")
+    assert product.offers == (spray, *product.bottles)
+    assert len(cat.offers) == 32
+    with pytest.raises(UnknownItemError):
+        cat.product("nope")
+    with pytest.raises(UnknownItemError):
+        cat.offer("ember-silk:100ml")
+    with pytest.raises(UnknownItemError):
+        cat.tax_class("vat99")
+
+
+def test_version_update_rules() -> None:
+    v1 = Catalog.load(DEMO)
+    data = demo_data()
+    data["version"] = v1.version + 1
+    v2 = Catalog.from_json(data)
+    assert v1.apply_update(v2) is v2
+    with pytest.raises(StaleCatalogError) as info:
+        v2.apply_update(v1)  # older
+    assert info.value.path == "$.version"
+    with pytest.raises(StaleCatalogError):
+        v1.apply_update(Catalog.load(DEMO))  # equal version: a replayed push
+    with pytest.raises(StaleCatalogError):
+        v2.apply_update(v2)
+
+
+def _set(path: str, value: object) -> Callable[[Data], None]:
+    """A mutation setting ``path`` (dots and [i]) to ``value``; ``...`` deletes it."""
+
+    def mutate(data: Data) -> None:
+        node: Any = data
+        parts = path.replace("[", ".").replace("]", "").split(".")
+        for part in parts[:-1]:
+            node = node[int(part)] if part.isdigit() else node[part]
+        last = parts[-1]
+        key: Any = int(last) if last.isdigit() else last
+        if value is ...:
+            del node[key]
+        else:
+            node[key] = value
+
+    return mutate
+
+
+def _dup_sku(data: Data) -> None:
+    data["products"][3]["bottles"][1]["sku"] = data["products"][0]["spray"]["sku"]
+
+
+def _no_offers(data: Data) -> None:
+    del data["products"][0]["spray"]
+    del data["products"][0]["bottles"]
+
+
+def _dup_promo(data: Data) -> None:
+    data["promotions"][1]["id"] = data["promotions"][0]["id"]
+
+
+BAD: list[tuple[str, Callable[[Data], None], str]] = [
+    ("$.schema", _set("schema", 2), "unsupported schema"),
+    ("$.version", _set("version", 0), "integer"),
+    ("$.version", _set("version", "2"), "integer"),
+    ("$.version", _set("version", True), "integer"),
+    ("$.currency", _set("currency", "eur"), "bad format"),
+    ("$.timezone", _set("timezone", "Mars/Olympus_Mons"), "time zone"),
+    ("$.timezone", _set("timezone", "../etc/passwd"), "time zone"),
+    ("$.extra", _set("extra", 1), "unknown field"),
+    ("$.products", _set("products", ...), "missing"),
+    ("$.products", _set("products", []), "at least 1"),
+    ("$.taxClasses[0].rateBp", _set("taxClasses[0].rateBp", 10001), "integer"),
+    ("$.taxClasses[0].mode", _set("taxClasses[0].mode", "sometimes"), "one of"),
+    ("$.families[1].id", _set("families[1].id", "floral"), "duplicate scent family"),
+    ("$.families[0].name", _set("families[0].name", ""), "printable"),
+    ("$.products[0].family", _set("products[0].family", "aquatic"), "unknown scent family"),
+    ("$.products[1].intensity", _set("products[1].intensity", 6), "integer"),
+    ("$.products[1].intensity", _set("products[1].intensity", 2.0), "integer"),
+    ("$.products[0].name", _set("products[0].name", "bad\x07name"), "printable"),
+    ("$.products[0].id", _set("products[0].id", "has space"), "bad format"),
+    ("$.products[1].id", _set("products[1].id", "aurora-veil"), "duplicate product"),
+    ("$.products[0].notes.heart", _set("products[0].notes.heart", ["a", "a"]), "duplicate"),
+    ("$.products[0].notes.top[0]", _set("products[0].notes.top", [1]), "string"),
+    ("$.products[0].notes.base", _set("products[0].notes.base", ...), "missing"),
+    ("$.products[0].image", _set("products[0].image", "assets/../../x.png"), "'..'"),
+    ("$.products[0].image", _set("products[0].image", "/etc/x.png"), "bad format"),
+    ("$.products[0].image", _set("products[0].image", "assets/x.exe"), "bad format"),
+    ("$.products[2].spray.doses", _set("products[2].spray.doses", 0), "integer"),
+    ("$.products[2].spray.sku", _set("products[2].spray.sku", "bad sku"), "bad format"),
+    ("$.products[2].spray.sku", _set("products[2].spray.sku", "x" * 65), "printable"),
+    ("$.products[2].spray.colour", _set("products[2].spray.colour", "red"), "unknown field"),
+    ("$.products[2].spray.taxClass", _set("products[2].spray.taxClass", "vat5"), "unknown tax"),
+    ("$.products[1].spray.channel", _set("products[1].spray.channel", 1), "duplicate spray"),
+    ("$.products[3].bottles[1].priceMinor", _set("products[3].bottles[1].priceMinor", -1), "int"),
+    ("$.products[3].bottles[1].priceMinor", _set("products[3].bottles[1].priceMinor", 9.5), "int"),
+    ("$.products[3].bottles[1].sku", _dup_sku, "duplicate SKU"),
+    ("$.products[1].bottles[0].slot", _set("products[1].bottles[0].slot", 1), "duplicate bottle"),
+    ("$.products[1].bottles[0].sizeMl", _set("products[1].bottles[0].sizeMl", 0), "integer"),
+    ("$.products[0]", _no_offers, "spray or at least one bottle"),
+    ("$.promotions[0].type", _set("promotions[0].type", "bogo"), "one of"),
+    ("$.promotions[0].percentBp", _set("promotions[0].percentBp", 0), "integer"),
+    ("$.promotions[0].percentBp", _set("promotions[0].percentBp", 10001), "integer"),
+    ("$.promotions[0].percentBp", _set("promotions[0].percentBp", ...), "missing"),
+    ("$.promotions[0].stacking", _set("promotions[0].stacking", "always"), "one of"),
+    ("$.promotions[0].windows[0].start", _set("promotions[0].windows[0].start", "25:00"), "form"),
+    ("$.promotions[0].windows[0].end", _set("promotions[0].windows[0].end", "17:00"), "differ"),
+    ("$.promotions[0].windows[0].days[1]", _set("promotions[0].windows[0].days[1]", "fun"), "mon"),
+    ("$.promotions[0].windows[0].days", _set("promotions[0].windows[0].days", []), "one day"),
+    ("$.promotions[0].appliesTo.kinds[0]", _set("promotions[0].appliesTo.kinds", ["candle"]), ""),
+    ("$.promotions[1].trigger", _set("promotions[1].trigger", {}), "must name"),
+    ("$.promotions[1].trigger", _set("promotions[1].trigger", ...), "missing"),
+    ("$.promotions[1].amountOffMinor", _set("promotions[1].amountOffMinor", 5), "not used"),
+    ("$.promotions[1].id", _dup_promo, "duplicate promotion"),
+    ("$.promotions[2].membersOnly", _set("promotions[2].membersOnly", False), "members-only"),
+    ("$.promotions[2].appliesTo", _set("promotions[2].appliesTo", {"kinds": ["bottle"]}), "SKU"),
+    ("$.promotions[2].appliesTo.skus[0]", _set("promotions[2].appliesTo.skus", ["no:sku"]), "unk"),
+    ("$.promotions[2].appliesTo.products[0]", _set("promotions[2].appliesTo.products", ["x"]), ""),
+    ("$.promotions[2].priceMinor", _set("promotions[2].priceMinor", -5), "integer"),
+    ("$.loyalty.keys[0].ed25519", _set("loyalty.keys[0].ed25519", "c2hvcnQ="), "32-byte"),
+    ("$.loyalty.keys[0].ed25519", _set("loyalty.keys[0].ed25519", "not base64!"), "32-byte"),
+    ("$.loyalty.keys[0].id", _set("loyalty.keys[0].id", ""), "printable"),
+    ("$.loyalty.pointsPerCurrencyUnit", _set("loyalty.pointsPerCurrencyUnit", -1), "integer"),
+    ("$.loyalty", _set("loyalty", []), "object"),
+]
+
+
+@pytest.mark.parametrize(("path", "mutate", "fragment"), BAD, ids=[b[0] for b in BAD])
+def test_bad_field_names_its_path(path: str, mutate: Callable[[Data], None], fragment: str) -> None:
+    data = demo_data()
+    mutate(data)
+    with pytest.raises(CatalogError) as info:
+        Catalog.from_json(data)
+    assert info.value.path == path
+    assert fragment in info.value.message
+    assert str(info.value).startswith(path + ": ")
+    Catalog.from_json(demo_data())  # and the untouched data still loads
+
+
+def test_validation_does_not_modify_input() -> None:
+    data = demo_data()
+    before = copy.deepcopy(data)
+    Catalog.from_json(data)
+    assert data == before
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"a": 1, "a": 2}', "duplicate key"),
+        ('{"a": NaN}', "NaN"),
+        ('{"a": Infinity}', "Infinity"),
+        ("{", "not JSON"),
+        ("[" * 100_000, "not JSON"),
+    ],
+)
+def test_decode_json_rejects(text: str, fragment: str) -> None:
+    with pytest.raises(CatalogError) as info:
+        decode_json(text)
+    assert info.value.path == "$" and fragment in info.value.message
+
+
+@pytest.mark.parametrize("doc", [[], "catalog", 1, None])
+def test_top_level_must_be_an_object(doc: object) -> None:
+    with pytest.raises(CatalogError) as info:
+        Catalog.from_json(doc)
+    assert info.value.path == "$"
+
+
+def test_optional_sections() -> None:
+    data = demo_data()
+    del data["promotions"]
+    del data["products"][0]["bottles"]
+    del data["products"][1]["spray"]
+    cat = Catalog.from_json(data)
+    assert cat.promotions == ()
+    assert cat.product("aurora-veil").bottles == ()
+    assert cat.product("cedar-lantern").spray is None
+
+
+def test_equal_data_gives_equal_catalogs() -> None:
+    assert Catalog.from_json(demo_data()) == Catalog.from_json(demo_data())
