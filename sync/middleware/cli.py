@@ -1,9 +1,11 @@
-"""``perfume-kiosk middleware serve|status|snapshot-request``.
+"""``perfume-kiosk middleware serve|status|snapshot-request|sandbox-gateway``.
 
 ``serve`` runs the middleware until SIGTERM/SIGINT (clean shutdown); it keeps retrying an
 unreachable broker, but a malformed URL or an unusable database is an immediate error.
 ``status`` prints the per-stream and per-device state as JSON. ``snapshot-request`` asks one
-device for a snapshot. Every expected failure is a :class:`SyncError` with one clear line.
+device for a snapshot. ``sandbox-gateway`` runs the sandbox payment gateway (docs/payments.md);
+``serve --gateway URL`` serves payment RPC through it. Every expected failure is a
+:class:`SyncError` with one clear line.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any
 from sync.errors import ConfigError, ProtocolError
 from sync.middleware.db import default_url, is_initialised, migrate, open_database
 from sync.middleware.ingest import DEFAULT_GAP_RETRY_S
+from sync.middleware.payments.report import read_payments_status
+from sync.middleware.payments.sandbox import run_sandbox
 from sync.middleware.report import read_status
 from sync.middleware.service import (
     MiddlewareService,
@@ -55,6 +59,8 @@ def register(sub: Any) -> None:
     serve.add_argument("--ca-file", default=None)
     serve.add_argument("--cert-file", default=None)
     serve.add_argument("--key-file", default=None)
+    serve.add_argument("--gateway", default=None, help="payment gateway URL (serves payment RPC)")
+    serve.add_argument("--gateway-timeout-s", type=float, default=10.0)
     serve.set_defaults(handler=_serve)
     status = actions.add_parser("status", help="print stream and device state as JSON")
     _db_argument(status)
@@ -65,6 +71,15 @@ def register(sub: Any) -> None:
     snap.add_argument("--device", required=True)
     snap.add_argument("--prefix", default=DEFAULT_PREFIX)
     snap.set_defaults(handler=_snapshot_request)
+    sandbox = actions.add_parser("sandbox-gateway", help="run the sandbox payment gateway")
+    sandbox.add_argument("--port", type=int, required=True)
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--db", default=None, help="SQLite file for its state (default: memory)")
+    sandbox.add_argument("--decline-above", type=int, default=None, help="decline amounts > N")
+    sandbox.add_argument("--slow-ms", type=int, default=0, help="delay every request")
+    sandbox.add_argument("--timeout-rate", type=float, default=0.0, help="share of POSTs that hang")
+    sandbox.add_argument("--auth-window-s", type=float, default=None, help="authorization life")
+    sandbox.set_defaults(handler=_sandbox_gateway)
 
 
 def _db_argument(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +113,8 @@ def _serve(args: argparse.Namespace) -> int:
         ca_file=args.ca_file,
         cert_file=args.cert_file,
         key_file=args.key_file,
+        gateway_url=args.gateway,
+        gateway_timeout_s=args.gateway_timeout_s,
     )
     if config.gap_retry_s <= 0:
         raise ConfigError("--gap-retry-s must be positive")
@@ -140,13 +157,34 @@ def _status(args: argparse.Namespace) -> int:
     try:
         if not is_initialised(engine):
             raise ConfigError("not a middleware database (run `middleware serve` on it first)")
-        report = read_status(engine, device)
+        document = read_status(engine, device).to_json()
+        document["payments"] = read_payments_status(engine, device)
     finally:
         engine.dispose()
-    print(json.dumps(report.to_json(), indent=2, sort_keys=True))
+    print(json.dumps(document, indent=2, sort_keys=True))
     return 0
 
 
 def _snapshot_request(args: argparse.Namespace) -> int:
     asyncio.run(request_snapshot(args.broker, _device(args.device), prefix=_prefix(args.prefix)))
+    return 0
+
+
+def _sandbox_gateway(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"bad port {args.port}")
+    if not 0.0 <= args.timeout_rate <= 1.0 or args.slow_ms < 0:
+        raise ConfigError("--timeout-rate must be within 0..1 and --slow-ms >= 0")
+    try:
+        run_sandbox(
+            port=args.port,
+            host=args.host,
+            db_path=args.db,
+            decline_above=args.decline_above,
+            slow_ms=args.slow_ms,
+            timeout_rate=args.timeout_rate,
+            auth_window_s=args.auth_window_s,
+        )
+    except OSError as exc:
+        raise ConfigError(f"sandbox gateway cannot start: {exc}") from None
     return 0

@@ -140,3 +140,74 @@ devices = Table(
     Column("last_seen", DateTime(timezone=True)),
     _counter("malformed"),
 )
+
+# -- payments (revision 0002; docs/payments.md) ------------------------------------------------
+
+KEY = 255  # idempotency keys: {deviceId}:{txnId}:{operation}[:{refundId}]
+GLOBAL_TXN = 161  # {deviceId}:{txnId}
+
+payment_requests = Table(
+    "payment_requests",
+    metadata,
+    Column("idempotency_key", String(KEY), primary_key=True),
+    Column("device_id", String(DEVICE_ID), nullable=False),
+    Column("global_txn_id", String(GLOBAL_TXN), nullable=False),
+    Column("method", String(32), nullable=False),
+    Column("params_hash", String(64), nullable=False),
+    Column("params", Text, nullable=False),  # canonical JSON, the token left out
+    Column("amount_minor", BigInteger),
+    Column("state", String(16), nullable=False),  # pending | done
+    Column("owner", String(64), nullable=False),  # the middleware instance working on it
+    Column("reply", Text),  # canonical JSON {"result": {...}} or {"error": {...}} once done
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True)),
+    Index("ix_payment_requests_txn", "global_txn_id"),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("global_txn_id", String(GLOBAL_TXN), primary_key=True),
+    Column("device_id", String(DEVICE_ID), nullable=False),
+    Column("txn_id", String(96), nullable=False),
+    Column("store_id", String(64), nullable=False),
+    Column("pos_txn_id", String(96), nullable=False),
+    Column("sku_id", String(SKU)),
+    Column("unit_price_minor", BigInteger),
+    Column("tax_minor", BigInteger),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3)),
+    Column("payment_auth_id", String(128)),
+    Column("reader_reference", String(255)),
+    # authorized | captured | voided | refunded | partially_refunded | failed | manual_review
+    Column("settlement_status", String(24), nullable=False),
+    Column("captured_minor", BigInteger, nullable=False, server_default="0"),
+    Column("refunded_minor", BigInteger, nullable=False, server_default="0"),
+    Column("operator_id", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),  # the record's timestamp
+    Column("authorized_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("pos_txn_id", name="uq_transactions_pos_txn_id"),
+    Index("ix_transactions_status_auth", "settlement_status", "authorized_at"),
+)
+
+transaction_history = Table(
+    "transaction_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("global_txn_id", String(GLOBAL_TXN), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("from_status", String(24)),
+    Column("to_status", String(24), nullable=False),
+    Column("source", String(64), nullable=False),  # rpc:payment.capture | ledger:<type>
+    Column("details", Text, nullable=False),  # canonical JSON
+    Index("ix_transaction_history_txn", "global_txn_id", "id"),
+)
+
+pos_sequences = Table(
+    "pos_sequences",
+    metadata,
+    Column("store_id", String(64), primary_key=True),
+    Column("last_no", BigInteger, nullable=False),
+)

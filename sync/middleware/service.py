@@ -8,7 +8,9 @@ cumulative ack per stream (also when only duplicates arrived, which repairs lost
 gap request due. A second task re-requests open gaps every ``gap_retry_s``. A message the
 queue cannot hold is dropped unacked (the device resends it); a batch the database refuses is
 logged and dropped unacked the same way. :func:`request_snapshot` is the ops helper that asks
-one device for a snapshot.
+one device for a snapshot. With a payment gateway (``gateway_url`` or an injected
+:class:`PaymentGateway`) it also serves ``payment.*`` RPC requests on ``P/dev/+/rpc`` through
+:class:`~sync.middleware.payments.rpc.PaymentsRpc`, off the ingest queue and its thread.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from sync.middleware.ingest import (
     StreamOutcome,
 )
 from sync.middleware.messages import Inbound
+from sync.middleware.payments.gateway import PaymentGateway
+from sync.middleware.payments.http_gateway import HttpGateway
+from sync.middleware.payments.rpc import PaymentsRpc
 from sync.mqtt import BrokerConfig, MqttConnection, parse_broker_url
 from sync.protocol import (
     DEFAULT_PREFIX,
@@ -43,6 +48,7 @@ from sync.protocol import (
     encode_gap_request,
     validate_device_id,
 )
+from sync.rpc import RPC_LEAF
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +71,8 @@ class ServiceConfig:
     ca_file: str | None = None
     cert_file: str | None = None
     key_file: str | None = None
+    gateway_url: str | None = None  # payments: the gateway's HTTP API (None: no payment RPC)
+    gateway_timeout_s: float = 10.0
 
     def broker(self) -> BrokerConfig:
         return BrokerConfig(
@@ -96,7 +104,9 @@ class ServiceStats:
 class MiddlewareService:
     """Owns the MQTT connection, the queue, the consumer and the gap-retry task."""
 
-    def __init__(self, engine: Engine, config: ServiceConfig) -> None:
+    def __init__(
+        self, engine: Engine, config: ServiceConfig, *, gateway: PaymentGateway | None = None
+    ) -> None:
         validate_instance(config.instance)
         parse_broker_url(config.broker_url)  # a malformed URL is an error now, not a retry
         self.config = config
@@ -116,6 +126,21 @@ class MiddlewareService:
         self._broker_down = False
         self._counts = dict.fromkeys(
             ("received", "batches", "acks", "gaps", "dropped", "failed"), 0
+        )
+        self._owns_gateway = gateway is None and config.gateway_url is not None
+        if gateway is None and config.gateway_url is not None:
+            gateway = HttpGateway(config.gateway_url, config.gateway_timeout_s)
+        self.payments = (
+            None
+            if gateway is None
+            else PaymentsRpc(
+                engine,
+                gateway,
+                instance=config.instance,
+                topics=self.topics,
+                publish=self._publish_raw,
+                pending_grace_s=max(60.0, 3 * config.gateway_timeout_s),
+            )
         )
 
     @property
@@ -143,6 +168,8 @@ class MiddlewareService:
         )
         for leaf in LEAVES:
             mqtt.subscribe(self.topics.shared(leaf), qos=1)
+        if self.payments is not None:
+            mqtt.subscribe(self.topics.shared(RPC_LEAF), qos=1)
         self._mqtt = mqtt
         self._tasks = [
             asyncio.create_task(self._consume(), name="mw-consumer"),
@@ -158,6 +185,10 @@ class MiddlewareService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        if self.payments is not None:
+            await self.payments.close()
+            if self._owns_gateway:
+                await self.payments.gateway.close()
         await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown, True)
         if self._mqtt is not None:
             await self._mqtt.close()
@@ -177,6 +208,9 @@ class MiddlewareService:
 
     def _on_message(self, topic: str, payload: bytes) -> None:
         self._counts["received"] += 1
+        if self.payments is not None and topic.endswith(f"/{RPC_LEAF}"):
+            self.payments.submit(topic, payload)  # its own tasks and threads, not the queue
+            return
         size = len(payload)
         full = self._queue.qsize() >= self.config.queue_max
         if full or self._queued_bytes + size > self.config.queue_max_bytes:
@@ -237,6 +271,9 @@ class MiddlewareService:
             self._counts["acks"] += 1
         if gap is not None:
             self._send_gap(device_id, gap)
+
+    def _publish_raw(self, topic: str, payload: bytes) -> bool:
+        return self._mqtt is not None and self._mqtt.publish(topic, payload) is not None
 
     def _send_gap(self, device_id: str, gap: GapRequest) -> None:
         mqtt = self._mqtt
