@@ -5,7 +5,9 @@ vend itself) and ``hardware.terminal`` (a tokenizing terminal: it returns a paym
 card brand and last 4 digits, and the middleware authorizes the token with the gateway).
 Neither ever hands the kiosk a card number.
 
-Events are frozen dataclasses delivered to listeners added with ``add_listener``.
+Events are frozen dataclasses delivered to listeners added with ``add_listener``; while a
+payment runs, :class:`PaymentDidProgress` tells the screen how far it got (as far as the
+reader's protocol knows: see :class:`PaymentStage`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,15 @@ class PaymentOutcome(enum.Enum):
     CANCELLED = "cancelled"
     TIMED_OUT = "timed_out"
     FAILED = "failed"  # reader fault during the payment
+
+
+class PaymentStage(enum.Enum):
+    """How far a payment got, in this order; a driver emits only the stages its protocol
+    reports (MDB: WAITING_FOR_CARD, CARD_PRESENTED; terminal: all three), each at most once."""
+
+    WAITING_FOR_CARD = "waiting_for_card"  # the reader accepted the payment, asks for a card
+    CARD_PRESENTED = "card_presented"  # a card was presented (MDB: BEGIN SESSION)
+    PROCESSING = "processing"  # the reader is reading / authorizing / tokenizing
 
 
 class VendOutcome(enum.Enum):
@@ -69,6 +80,9 @@ class VendReportResult:
     payment_id: str
     acknowledged: bool  # the reader confirmed the vend report
     refunded: bool | None = None  # after a FAILURE: did the reader refund (None: unknown)
+    # READER mode: the reader was reset between approval and this report, and MDB counts such
+    # a vend as a SUCCESS (money kept); after a FAILURE the kiosk must refund another way.
+    reader_counted_success: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,7 +112,21 @@ class ReaderFaultDidOccur:
     detail: str  # never card data
 
 
-ReaderEvent = ReaderStateDidChange | ReaderIdentityDidChange | ReaderDidReset | ReaderFaultDidOccur
+@dataclass(frozen=True)
+class PaymentDidProgress:
+    """The payment in progress reached ``stage`` (stages only move forward)."""
+
+    payment_id: str
+    stage: PaymentStage
+
+
+ReaderEvent = (
+    ReaderStateDidChange
+    | ReaderIdentityDidChange
+    | ReaderDidReset
+    | ReaderFaultDidOccur
+    | PaymentDidProgress
+)
 ReaderListener = Callable[[ReaderEvent], None]
 
 
@@ -127,7 +155,22 @@ class CardReader(abc.ABC):
 
     @abc.abstractmethod
     async def request_payment(self, request: PaymentRequest, *, timeout: float) -> PaymentResult:
-        """Ask the shopper to present a card and wait for the reader's answer."""
+        """Ask the shopper to present a card and wait for the reader's answer.
+
+        The outcome of a payment the reader took part in is returned (APPROVED, DECLINED,
+        CANCELLED, TIMED_OUT, or FAILED for a reader fault during it); progress is reported
+        with :class:`PaymentDidProgress` events. A payment that cannot start raises instead:
+
+        * ``DeviceUnavailableError`` when the reader is closed, not started, UNAVAILABLE or
+          FAULT (a reader still initialising or closing the previous session may be waited
+          for, within ``timeout``, before this is raised);
+        * a ``DeviceOperationError`` subclass (``MdbBusyError``, ``TerminalBusyError``) when
+          another payment is in progress: one payment at a time per reader (MDB also refuses
+          until the approved vend was reported, since the reader holds one session).
+
+        Drivers may refuse a request the protocol cannot carry (bad amount, currency, id):
+        MDB returns FAILED with a reason, the terminal raises ``InvalidPaymentRequestError``.
+        """
 
     @abc.abstractmethod
     async def cancel_payment(self) -> None:

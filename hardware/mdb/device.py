@@ -35,7 +35,7 @@ from hardware.cardreader import (
     VendReportResult,
 )
 from hardware.common.errors import DeviceUnavailableError
-from hardware.common.state import DeviceState, DeviceStateHolder
+from hardware.common.state import DOWN_STATES, DeviceState, DeviceStateHolder
 from hardware.common.transport import TraceHook
 from hardware.mdb import messages as msg
 from hardware.mdb.conversions import check_request, identity_from, minor_exponent, to_scaled
@@ -169,18 +169,19 @@ class MdbCardReader(CardReader):
     async def request_payment(self, request: PaymentRequest, *, timeout: float) -> PaymentResult:
         """Send VEND REQUEST and wait for VEND APPROVED / DENIED.
 
-        Waits (within ``timeout``) for the reader to be READY, else raises MdbUnavailableError;
-        raises MdbBusyError while another payment or vend report is in progress. After
-        ``timeout`` the vend is cancelled at the reader (outcome TIMED_OUT).
+        MdbUnavailableError at once if closed, not started or UNAVAILABLE; MdbBusyError while
+        a payment, unreported approved vend or vend report is in progress; a reader still
+        initialising or ending a session is waited for within ``timeout``, after which the
+        vend is cancelled at the reader (TIMED_OUT). Progress: WAITING_FOR_CARD, CARD_PRESENTED.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self.state is not DeviceState.READY or not self._session.idle:
-            if self._closed:
-                raise MdbUnavailableError(f"{self.name} is closed")
+            if self._closed or self._task is None:
+                raise MdbUnavailableError(f"{self.name} is closed or not started")
             if not self._session.free:
                 raise MdbBusyError(f"{self.name} already has a payment in progress")
-            if loop.time() >= deadline:
+            if self.state in DOWN_STATES or loop.time() >= deadline:
                 raise MdbUnavailableError(f"{self.name} is {self.state.value}")
             await self._wait_changed(deadline - loop.time())
         failed = check_request(request, self._session.config)
@@ -216,14 +217,14 @@ class MdbCardReader(CardReader):
     async def report_vend(self, payment_id: str, outcome: VendOutcome) -> VendReportResult:
         """Send VEND SUCCESS / FAILURE, close the session, and return the reader's answer.
 
-        For a payment the reader already counts as a success because it was reset after
-        approval (see ``ReaderDidReset``), returns ``acknowledged=False`` (and, for a FAILURE,
-        ``refunded=False``: the kiosk must refund another way).
+        A payment the reader counts as a success (reset after approval, ``ReaderDidReset``) gets
+        ``acknowledged=False, reader_counted_success=True`` (FAILURE: refund another way).
         """
         session = self._session
         refunded = False if outcome is VendOutcome.FAILURE else None
-        unacked = VendReportResult(payment_id, acknowledged=False, refunded=refunded)
-        if session.was_reset_counted(payment_id):
+        counted = session.was_reset_counted(payment_id)
+        unacked = VendReportResult(payment_id, False, refunded, reader_counted_success=counted)
+        if counted:
             return unacked
         if session.in_flight is None or session.in_flight.payment_id != payment_id:
             raise MdbOperationError(f"{self.name}: no approved vend {payment_id!r} to report")

@@ -23,9 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hardware.cardreader import (
+    PaymentDidProgress,
     PaymentOutcome,
     PaymentRequest,
     PaymentResult,
+    PaymentStage,
     ReaderDidReset,
     ReaderEvent,
     ReaderFaultDidOccur,
@@ -84,6 +86,7 @@ class PendingPayment:
     cancel_requested: bool = False
     cancel_sent: bool = False
     cancel_deadline: float = 0.0
+    stage: PaymentStage | None = None  # the last PaymentDidProgress stage announced
 
 
 @dataclass
@@ -96,12 +99,17 @@ class PendingReport:
     acked: bool = False
     refund_error: bool = False
 
-    def result(self) -> VendReportResult:
+    def result(self, *, counted_success: bool = False) -> VendReportResult:
         refunded: bool | None = None
         if self.outcome is VendOutcome.FAILURE:
             # not acknowledged: the reader counts the vend as a success (reset rule)
             refunded = not self.refund_error if self.acked else False
-        return VendReportResult(self.payment_id, acknowledged=self.acked, refunded=refunded)
+        return VendReportResult(
+            self.payment_id,
+            acknowledged=self.acked,
+            refunded=refunded,
+            reader_counted_success=counted_success and not self.acked,
+        )
 
 
 class VendSession:
@@ -129,6 +137,7 @@ class VendSession:
         self._settle_polls = 0
         self._end_deadline = 0.0
         self._reset_counted: deque[str] = deque(maxlen=256)
+        self._waiting_for_card = False
 
     @property
     def idle(self) -> bool:
@@ -170,6 +179,8 @@ class VendSession:
 
     def command_done(self, command: Command) -> None:
         """``command`` was accepted by the reader (ACK or data)."""
+        if isinstance(command, VendRequest) and self.payment is not None:
+            self._waiting_for_card = True  # announced once its replies raised nothing
         if isinstance(command, VendSuccess | VendFailure) and self.report is not None:
             self.report.acked = True
             self.in_flight = None
@@ -188,8 +199,22 @@ class VendSession:
 
     # -- replies ---------------------------------------------------------------------------
     def on_responses(self, responses: tuple[Response, ...], now: float) -> None:
+        waiting, self._waiting_for_card = self._waiting_for_card, False
+        if waiting and not any(isinstance(r, JustReset | OutOfSequence) for r in responses):
+            self._progress(PaymentStage.WAITING_FOR_CARD)
         for response in responses:
             self._on_response(response, now)
+
+    def _progress(self, stage: PaymentStage) -> None:
+        """Announce that the payment in progress reached ``stage`` (forward only, once)."""
+        p = self.payment
+        if p is None or self.phase is not Phase.REQUESTED or p.cancel_sent:
+            return
+        order = list(PaymentStage)
+        if p.stage is not None and order.index(stage) <= order.index(p.stage):
+            return
+        p.stage = stage
+        self._emit(PaymentDidProgress(p.request.payment_id, stage))
 
     def _on_response(self, response: Response, now: float) -> None:
         match response:
@@ -212,6 +237,7 @@ class VendSession:
                 self.on_display(response)
             case BeginSession(funds):
                 self._log.debug("reader began a session (funds %d)", funds)
+                self._progress(PaymentStage.CARD_PRESENTED)
             case _:
                 self._log.debug("reader reply ignored: %s", response)
 
@@ -292,7 +318,7 @@ class VendSession:
         r = self.report
         self.report = None
         if r is not None and r.future is not None and not r.future.done():
-            r.future.set_result(r.result())
+            r.future.set_result(r.result(counted_success=self.was_reset_counted(r.payment_id)))
 
     # -- resets and outages ----------------------------------------------------------------
     def abort(self, reason: str) -> None:

@@ -23,6 +23,7 @@ from hardware.cardreader import (
     PaymentOutcome,
     PaymentRequest,
     PaymentResult,
+    PaymentStage,
     ReaderEvent,
     ReaderIdentity,
     ReaderListener,
@@ -205,6 +206,7 @@ class SerialTerminalReader(CardReader):
             return attempt.result.result()
         attempt.accepted = True
         attempt.deadline = loop.time() + timeout + self._timings.payment_grace
+        self._session.progress(attempt, PaymentStage.WAITING_FOR_CARD)
         if attempt.cancel_requested:
             await self._send_cancel(attempt)
         while not attempt.result.done():

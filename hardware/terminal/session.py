@@ -17,9 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hardware.cardreader import (
+    PaymentDidProgress,
     PaymentOutcome,
     PaymentRequest,
     PaymentResult,
+    PaymentStage,
     ReaderDidReset,
     ReaderEvent,
     ReaderFaultDidOccur,
@@ -89,6 +91,7 @@ class Attempt:
     cancel_requested: bool = False
     timed_out_locally: bool = False
     deadline: float = math.inf
+    stage: PaymentStage | None = None  # the last PaymentDidProgress stage announced
 
     def settle(
         self,
@@ -158,6 +161,16 @@ class TerminalSession:
     def failure(self) -> str | None:
         """Why the current link failed (the supervisor is about to reconnect), or None."""
         return self._failure if self._link is not None else "not connected"
+
+    def progress(self, attempt: Attempt, stage: PaymentStage) -> None:
+        """Announce that ``attempt`` reached ``stage`` (forward only, once, while pending)."""
+        order = list(PaymentStage)
+        if attempt.result.done() or attempt.cancel_requested or attempt.timed_out_locally:
+            return
+        if attempt.stage is not None and order.index(stage) <= order.index(attempt.stage):
+            return
+        attempt.stage = stage
+        self._emit(PaymentDidProgress(attempt.request.payment_id, stage))
 
     async def start(self) -> None:
         if self._task is not None:
@@ -257,8 +270,18 @@ class TerminalSession:
                 async with asyncio.timeout(self._t.poll_interval):
                     await self._wake.wait()
             except TimeoutError:
-                await self.request(GetStatus())
+                self._on_status(await self.request(GetStatus()))
         return "reader closed"
+
+    def _on_status(self, reply: Reply) -> None:
+        attempt = self.attempt
+        if (
+            isinstance(reply, StatusReport)
+            and attempt is not None
+            and reply.payment_id == attempt.request.payment_id
+            and reply.status is TerminalStatus.PROCESSING
+        ):
+            self.progress(attempt, PaymentStage.PROCESSING)
 
     async def _identify(self) -> None:
         reply = await self.request(Identify())
@@ -323,6 +346,7 @@ class TerminalSession:
         if isinstance(item, CardWasPresented):
             now = asyncio.get_running_loop().time()
             attempt.deadline = max(attempt.deadline, now + self._t.processing_timeout)
+            self.progress(attempt, PaymentStage.CARD_PRESENTED)
         elif isinstance(item, TokenWasIssued):
             attempt.settle(PaymentOutcome.APPROVED, token=item)
             self.unreported = attempt.request.payment_id

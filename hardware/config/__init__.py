@@ -1,0 +1,58 @@
+"""Which devices the kiosk has and where they are: the ``[hardware]`` configuration, and opening
+every configured device.
+
+* :class:`HardwareConfig` and its parts (:mod:`hardware.config.model`); ``HardwareConfig.demo()``
+  puts every device on ``sim://``.
+* :func:`load_hardware_config` reads and checks the ``[hardware]`` table of a TOML file
+  (:mod:`hardware.config.loader`); a bad file raises :class:`HardwareConfigError` naming the key.
+* :func:`open_devices` opens and starts every configured device through its package factory and
+  returns :class:`Devices` (:mod:`hardware.config.opening`); the kiosk's composition root calls it.
+* :func:`create_simulator_for` builds any device's simulator from a ``sim://`` query.
+
+See docs/simulators.md for the file format and the simulators.
+"""
+
+from hardware.config.loader import load_hardware_config, parse_hardware_config
+from hardware.config.model import (
+    MDB_ADDRESSES,
+    SIMULATED_DEVICES,
+    CardReaderConfig,
+    DispenserConfig,
+    HardwareConfig,
+    HardwareConfigError,
+    MdbOptions,
+    ReaderKind,
+    ScannerConfig,
+    ScannerOptions,
+    create_simulator_for,
+)
+from hardware.config.opening import (
+    Devices,
+    close_all,
+    open_card_readers,
+    open_configured_dispenser,
+    open_configured_scanner,
+    open_devices,
+)
+
+__all__ = [
+    "MDB_ADDRESSES",
+    "SIMULATED_DEVICES",
+    "CardReaderConfig",
+    "Devices",
+    "DispenserConfig",
+    "HardwareConfig",
+    "HardwareConfigError",
+    "MdbOptions",
+    "ReaderKind",
+    "ScannerConfig",
+    "ScannerOptions",
+    "close_all",
+    "create_simulator_for",
+    "load_hardware_config",
+    "open_card_readers",
+    "open_configured_dispenser",
+    "open_configured_scanner",
+    "open_devices",
+    "parse_hardware_config",
+]

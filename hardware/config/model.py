@@ -1,0 +1,126 @@
+"""The hardware configuration's values: which devices the kiosk has, where, with what options.
+
+:class:`HardwareConfig` (frozen) lists the card readers (:class:`CardReaderConfig`: MDB cashless
+on a bus at addresses 10H and/or 60H, or a tokenizing terminal), the dispenser board and the
+scanners, each by URL (a device path, ``socket://host:port`` or ``sim://?option=...``; the
+camera ``camera://?debounce=S``) with per-device driver options. :meth:`HardwareConfig.demo`
+puts every device on ``sim://``. :func:`create_simulator_for` builds any device's simulator from
+a ``sim://`` query (used to check configured options and by ``hardware sim``).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from hardware.common.errors import DeviceInitError, HardwareError
+from hardware.common.simulator import SimulatorServer
+from hardware.dispenser import DispenserOptions
+from hardware.dispenser.simulator import simulator_from_query
+from hardware.mdb.simulator import create_simulator as create_mdb
+from hardware.scanner.simulator import SIMULATOR_OPTIONS
+from hardware.scanner.simulator import create_simulator as create_scanner
+from hardware.terminal.session import TerminalTimings
+from hardware.terminal.simulator import create_simulator_from_query
+
+SIMULATED_DEVICES = ("mdb", "terminal", "dispenser", "scanner")
+MDB_ADDRESSES = (0x10, 0x60)
+
+
+class HardwareConfigError(DeviceInitError):
+    """The hardware configuration is missing, unreadable or wrong (the message names the key)."""
+
+
+class ReaderKind(enum.Enum):
+    MDB = "mdb"  # MDB/ICP cashless reader(s) behind an MDB-to-serial bridge
+    TERMINAL = "terminal"  # tokenizing payment terminal
+
+
+@dataclass(frozen=True, kw_only=True)
+class MdbOptions:
+    """Driver timings for an MDB bus (see hardware.mdb.device.open_card_readers)."""
+
+    reply_timeout: float = 0.2
+    non_response_time: float = 5.0
+    poll_interval: float = 0.05
+    end_session_timeout: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScannerOptions:
+    """Serial loyalty-scanner options (see hardware.scanner.device.open_scanner)."""
+
+    debounce: float = 1.5
+    max_data: int = 256
+    command_timeout: float = 0.5
+    heartbeat_interval: float = 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardReaderConfig:
+    kind: ReaderKind
+    url: str
+    addresses: tuple[int, ...] = (0x10,)  # MDB only: one reader per address on the bus
+    mdb: MdbOptions = field(default_factory=MdbOptions)  # used when kind is MDB
+    terminal: TerminalTimings = field(default_factory=TerminalTimings)  # when TERMINAL
+
+
+@dataclass(frozen=True, kw_only=True)
+class DispenserConfig:
+    url: str
+    options: DispenserOptions = field(default_factory=DispenserOptions)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScannerConfig:
+    url: str | None = None  # the serial scan engine; None: not fitted
+    camera: str | None = None  # camera://?debounce=S; None: no camera scanning
+    options: ScannerOptions = field(default_factory=ScannerOptions)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HardwareConfig:
+    card_readers: tuple[CardReaderConfig, ...] = ()
+    dispenser: DispenserConfig | None = None
+    scanner: ScannerConfig = field(default_factory=ScannerConfig)
+
+    @classmethod
+    def demo(cls) -> HardwareConfig:
+        """Every device simulated in-process (``sim://``): an MDB reader at 10H, a payment
+        terminal, the dispenser board and the serial scanner; no camera."""
+        return cls(
+            card_readers=(
+                CardReaderConfig(kind=ReaderKind.MDB, url="sim://"),
+                CardReaderConfig(kind=ReaderKind.TERMINAL, url="sim://"),
+            ),
+            dispenser=DispenserConfig(url="sim://"),
+            scanner=ScannerConfig(url="sim://"),
+        )
+
+
+def create_simulator_for(device: str, query: str = "", *, where: str = "") -> SimulatorServer:
+    """The (not yet started) simulator of ``device`` (one of SIMULATED_DEVICES) built from a
+    ``sim://`` query string such as ``fault=decline&deny_above=500``."""
+    where = where or f"{device} simulator"
+    pairs = parse_qsl(query, keep_blank_values=True)
+    try:
+        if device == "mdb":
+            options: dict[str, object] = {}
+            for key, value in pairs:
+                joined = f"{options[key]},{value}" if key == "fault" and key in options else value
+                options[key] = joined
+            return create_mdb(**options)
+        if device == "terminal":
+            return create_simulator_from_query(query)
+        if device == "dispenser":
+            return simulator_from_query(query)
+        if device == "scanner":
+            texts = dict(pairs)
+            unknown = sorted(set(texts) - SIMULATOR_OPTIONS)
+            if unknown or len(texts) != len(pairs):
+                raise ValueError(f"unknown or repeated options {unknown or [k for k, _ in pairs]}")
+            return create_scanner(**texts)
+    except (ValueError, TypeError, HardwareError) as exc:
+        raise HardwareConfigError(f"{where}: bad simulator option: {exc}") from None
+    raise HardwareConfigError(f"{where}: no simulator for {device!r}")
