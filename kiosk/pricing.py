@@ -153,6 +153,11 @@ class Quote:
     total: Money
 
     @property
+    def total_minor(self) -> int:
+        """What the shopper pays, in minor units (the purchase flow's view of a quote)."""
+        return self.total.amount_minor
+
+    @property
     def promotion_ids(self) -> tuple[str, ...]:
         """Every promotion that gave a discount, sorted."""
         return tuple(sorted({d.promotion_id for line in self.lines for d in line.discounts}))

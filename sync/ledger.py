@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,17 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
     Connection,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    bindparam,
     delete,
     func,
     insert,
@@ -39,11 +30,23 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from sync import db
 from sync.errors import ConfigError, InsufficientStockError, LedgerError, SalesPausedError
+from sync.ledger_schema import (
+    ADD_STOCK,
+    INSERT_EVENT,
+    INSERT_OUTBOX,
+    MOVE_STOCK,
+    ON_HAND_OF,
+    UPSERT_JOURNAL,
+    events_t,
+    journal_t,
+    meta_t,
+    on_hand_t,
+    outbox_t,
+)
 from sync.protocol import (
     Event,
     EventType,
@@ -59,68 +62,6 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 LEDGER_FILE = "ledger.sqlite3"
-
-_md = MetaData()
-meta_t = Table(
-    "ledger_meta",
-    _md,
-    Column("id", Integer, primary_key=True),
-    Column("device_id", String(64)),
-    Column("epoch", BigInteger),
-    Column("acked_seq", BigInteger),
-    Column("created_at", String(32)),
-)
-events_t = Table(
-    "events",
-    _md,
-    Column("seq", BigInteger, primary_key=True),
-    Column("type", String(16)),
-    Column("ts", String(32)),
-    Column("sku", String(64)),
-    Column("qty", BigInteger),
-    Column("unit", String(8)),
-    Column("amount_minor", BigInteger),
-    Column("currency", String(3)),
-    Column("txn_id", String(64)),
-    Column("hash", String(64)),
-    Column("wire", Text),
-)
-on_hand_t = Table(
-    "on_hand",
-    _md,
-    Column("sku", String(64), primary_key=True),
-    Column("qty", BigInteger),
-    Column("unit", String(8)),
-    Column("last_seq", BigInteger),
-)
-outbox_t = Table(
-    "outbox",
-    _md,
-    Column("seq", BigInteger, primary_key=True),
-    Column("bytes", Integer),
-    Column("enqueued_at", Float),
-)
-
-journal_t = Table(
-    "txn_journal",
-    _md,
-    Column("txn_id", String(64), primary_key=True),
-    Column("step", String(32)),
-    Column("open", Boolean),
-    Column("first_seq", BigInteger),
-    Column("last_seq", BigInteger),
-    Column("updated_ts", String(32)),
-)
-
-_insert_event = insert(events_t)
-_insert_outbox = insert(outbox_t)
-_move_stock = (
-    update(on_hand_t)
-    .where(on_hand_t.c.sku == bindparam("b_sku"))
-    .where(on_hand_t.c.qty + bindparam("b_delta") >= 0)
-    .values(qty=on_hand_t.c.qty + bindparam("b_delta"), last_seq=bindparam("b_seq"))
-)
-_add_stock = insert(on_hand_t)
 
 
 @dataclass(frozen=True)
@@ -296,37 +237,39 @@ class Ledger:
         now = time.time()
         try:
             with self._conn.begin():
+                cur = self._conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
                 for draft in drafts:
                     seq += 1
                     event = self._build(draft, seq)
-                    wire = event.to_wire()
-                    self._apply_stock(event)
-                    self._conn.execute(
-                        _insert_event,
-                        {
-                            "seq": seq,
-                            "type": event.type.value,
-                            "ts": event.ts,
-                            "sku": event.sku,
-                            "qty": event.qty,
-                            "unit": event.unit.value if event.unit else None,
-                            "amount_minor": event.amount_minor,
-                            "currency": event.currency,
-                            "txn_id": event.txn_id,
-                            "hash": event.hash,
-                            "wire": wire,
-                        },
+                    wire, digest = event.encode()
+                    self._apply_stock(cur, event)
+                    cur.execute(
+                        INSERT_EVENT,
+                        (
+                            seq,
+                            event.type.value,
+                            event.ts,
+                            event.sku,
+                            event.qty,
+                            event.unit.value if event.unit else None,
+                            event.amount_minor,
+                            event.currency,
+                            event.txn_id,
+                            digest,
+                            wire,
+                        ),
                     )
                     size = len(wire.encode())
-                    self._conn.execute(
-                        _insert_outbox, {"seq": seq, "bytes": size, "enqueued_at": now}
-                    )
+                    cur.execute(INSERT_OUTBOX, (seq, size, now))
                     if draft.txn_id is not None and draft.step is not None:
-                        self._journal(draft, event)
+                        cur.execute(
+                            UPSERT_JOURNAL,
+                            (draft.txn_id, draft.step, not draft.closes, seq, seq, event.ts),
+                        )
                     added_bytes += size
                     events.append(event)
-        except OperationalError as exc:
-            raise LedgerError(f"ledger write failed: {exc.orig}") from None
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            raise LedgerError(f"ledger write failed: {getattr(exc, 'orig', None) or exc}") from None
         self.last_seq = seq
         self.pending_count += len(events)
         self.pending_bytes += added_bytes
@@ -343,11 +286,7 @@ class Ledger:
             data["step"] = draft.step
         if draft.stamp_seq is not None:
             data[draft.stamp_seq] = seq
-        try:
-            json.dumps(data, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise LedgerError(f"event data is not JSON-serialisable: {exc}") from None
-        return Event(
+        event = Event(
             device_id=self.device_id,
             epoch=self.epoch,
             seq=seq,
@@ -361,47 +300,27 @@ class Ledger:
             txn_id=draft.txn_id,
             data=data,
         )
+        try:
+            event.encode()
+        except (TypeError, ValueError) as exc:
+            raise LedgerError(f"event data is not JSON-serialisable: {exc}") from None
+        return event
 
-    def _journal(self, draft: EventDraft, event: Event) -> None:
-        values = {
-            "txn_id": draft.txn_id,
-            "step": draft.step,
-            "open": not draft.closes,
-            "first_seq": event.seq,
-            "last_seq": event.seq,
-            "updated_ts": event.ts,
-        }
-        stmt = sqlite_insert(journal_t).values(values)
-        self._conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[journal_t.c.txn_id],
-                set_={k: stmt.excluded[k] for k in ("step", "open", "last_seq", "updated_ts")},
-            )
-        )
-
-    def _apply_stock(self, event: Event) -> None:
+    def _apply_stock(self, cur: sqlite3.Cursor, event: Event) -> None:
         delta = event.stock_delta()
-        if event.sku is None or (delta == 0 and event.type not in (EventType.RESTOCK,)):
+        if event.sku is None or (delta == 0 and event.type is not EventType.RESTOCK):
             return
-        params = {"b_sku": event.sku, "b_delta": delta, "b_seq": event.seq}
-        if self._conn.execute(_move_stock, params).rowcount == 1:
+        cur.execute(MOVE_STOCK, (delta, event.seq, event.sku, delta))
+        if cur.rowcount == 1:
             return
-        current = self._conn.execute(
-            select(on_hand_t.c.qty).where(on_hand_t.c.sku == event.sku)
-        ).scalar()
-        if current is None and delta >= 0:
-            self._conn.execute(
-                _add_stock,
-                {
-                    "sku": event.sku,
-                    "qty": delta,
-                    "last_seq": event.seq,
-                    "unit": event.unit.value if event.unit else None,
-                },
-            )
+        row = cur.execute(ON_HAND_OF, (event.sku,)).fetchone()
+        if row is None and delta >= 0:
+            unit = event.unit.value if event.unit else None
+            cur.execute(ADD_STOCK, (event.sku, delta, unit, event.seq))
             return
+        current = 0 if row is None else int(row[0])
         raise InsufficientStockError(
-            f"{event.type.value} of {-delta} on {event.sku} refused: on hand is {current or 0}"
+            f"{event.type.value} of {-delta} on {event.sku} refused: on hand is {current}"
         )
 
     def mark_acked(self, ack_seq: int) -> int:

@@ -250,7 +250,9 @@ class MqttConnection:
             self._stop.set()
             thread.join(timeout)
             self._client.disconnect()
-            self._client.loop(timeout=0.05)
+            # paho has no public close: its wake-up socket pair (TCP on 127.0.0.1) and the
+            # broker socket would otherwise only go when the client is garbage-collected.
+            self._client._reset_sockets()
 
         await self._loop.run_in_executor(None, finish)
         self._thread = None

@@ -110,11 +110,16 @@ class Event:
     def hash(self) -> str:
         return event_hash(self.body())
 
+    def encode(self) -> tuple[str, str]:
+        """(wire JSON with its ``hash``, the hash), computing the canonical body once."""
+        body = self.body()
+        digest = hashlib.sha256(canonical_json(body).encode()).hexdigest()
+        body["hash"] = digest
+        return canonical_json(body), digest
+
     def to_wire(self) -> str:
         """Canonical JSON of the body plus its ``hash`` (what the outbox stores)."""
-        body = self.body()
-        body["hash"] = event_hash(body)
-        return canonical_json(body)
+        return self.encode()[0]
 
     def stock_delta(self) -> int:
         return stock_delta(self.type, self.qty)

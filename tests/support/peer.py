@@ -87,5 +87,6 @@ class ScriptedMiddleware:
         raise AssertionError(f"timed out waiting for {what}")
 
     def close(self) -> None:
-        self.client.loop_stop()
         self.client.disconnect()
+        self.client.loop_stop()
+        self.client._reset_sockets()  # paho has no public close for its socket pair
