@@ -293,7 +293,7 @@ class PurchaseFlow:
         except HardwareError as exc:
             log.warning("vend report for %s failed: %s", txn, exc)
             return False, None
-        counted = getattr(report, "reader_counted_success", False) or txn in self._reset_during
+        counted = report.reader_counted_success or txn in self._reset_during
         if counted:
             return False, False
         return report.acknowledged, report.refunded

@@ -239,7 +239,11 @@ def test_transaction_journal_tracks_the_latest_step(ledger: Ledger) -> None:
     ledger.record(EventDraft(EventType.PAYMENT, txn_id="t2", step="cancelled", closes=True))
     (open_one,) = ledger.open_transactions()
     assert (open_one.txn_id, open_one.step, open_one.first_seq, open_one.last_seq) == (
-        "t1", "dispense_started", 1, 3)
+        "t1",
+        "dispense_started",
+        1,
+        3,
+    )
     assert [e.seq for e in ledger.transaction_events("t1")] == [1, 3]
     assert ledger.journal_counts() == {"open": 1, "cancelled": 1}
     assert ledger.journal_entry("nope") is None
