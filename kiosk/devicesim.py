@@ -27,6 +27,7 @@ from sync.mqtt import BrokerConfig, parse_broker_url
 from sync.protocol import EventType, Unit
 
 log = logging.getLogger(__name__)
+DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "assets" / "catalog" / "demo.json"
 
 # (sku, unit, quantity per sale, price in minor units)
 SIM_PRODUCTS = (
@@ -51,13 +52,26 @@ def register(sub: Any) -> None:
     sim.add_argument(
         "--no-wait", action="store_true", help="exit after selling, without waiting for acks"
     )
+    sim.add_argument(
+        "--shoppers",
+        type=int,
+        default=0,
+        help="instead of bare sales: N simulated shoppers walk the real purchase flow",
+    )
+    sim.add_argument("--hardware-config", type=Path, help="TOML [hardware] file (default: demo)")
+    sim.add_argument("--catalog", type=Path, default=DEFAULT_CATALOG)
+    sim.add_argument("--seed", type=int, default=0)
     sim.set_defaults(handler=_simulate)
 
 
 def _simulate(args: argparse.Namespace) -> int:
     parse_broker_url(args.broker)  # a malformed URL is an immediate, clear error
-    if args.sales < 0 or args.rate < 0:
-        raise SystemExit("perfume-kiosk: error: --sales and --rate must not be negative")
+    if args.sales < 0 or args.rate < 0 or args.shoppers < 0:
+        raise SystemExit("perfume-kiosk: error: --sales, --shoppers and --rate must be >= 0")
+    if args.shoppers:
+        from kiosk.shopping_sim import simulate_shoppers
+
+        return asyncio.run(simulate_shoppers(args))
     return asyncio.run(_run(args))
 
 
