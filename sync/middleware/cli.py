@@ -22,8 +22,6 @@ from typing import Any
 from sync.errors import ConfigError, ProtocolError
 from sync.middleware.db import default_url, is_initialised, migrate, open_database
 from sync.middleware.ingest import DEFAULT_GAP_RETRY_S
-from sync.middleware.payments.report import read_payments_status
-from sync.middleware.payments.sandbox import run_sandbox
 from sync.middleware.report import read_status
 from sync.middleware.service import (
     MiddlewareService,
@@ -157,6 +155,8 @@ def _status(args: argparse.Namespace) -> int:
     try:
         if not is_initialised(engine):
             raise ConfigError("not a middleware database (run `middleware serve` on it first)")
+        from sync.middleware.payments.report import read_payments_status
+
         document = read_status(engine, device).to_json()
         document["payments"] = read_payments_status(engine, device)
     finally:
@@ -171,6 +171,8 @@ def _snapshot_request(args: argparse.Namespace) -> int:
 
 
 def _sandbox_gateway(args: argparse.Namespace) -> int:
+    from sync.middleware.payments.sandbox import run_sandbox
+
     if not 0 <= args.port <= 65535:
         raise ConfigError(f"bad port {args.port}")
     if not 0.0 <= args.timeout_rate <= 1.0 or args.slow_ms < 0:

@@ -21,6 +21,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,9 +34,6 @@ from sync.middleware.ingest import (
     StreamOutcome,
 )
 from sync.middleware.messages import Inbound
-from sync.middleware.payments.gateway import PaymentGateway
-from sync.middleware.payments.http_gateway import HttpGateway
-from sync.middleware.payments.rpc import PaymentsRpc
 from sync.mqtt import BrokerConfig, MqttConnection, parse_broker_url
 from sync.protocol import (
     DEFAULT_PREFIX,
@@ -49,6 +47,10 @@ from sync.protocol import (
     validate_device_id,
 )
 from sync.rpc import RPC_LEAF
+
+if TYPE_CHECKING:  # payments are imported only when a gateway is configured (light start-up)
+    from sync.middleware.payments.gateway import PaymentGateway
+    from sync.middleware.payments.rpc import PaymentsRpc
 
 log = logging.getLogger(__name__)
 
@@ -128,12 +130,15 @@ class MiddlewareService:
             ("received", "batches", "acks", "gaps", "dropped", "failed"), 0
         )
         self._owns_gateway = gateway is None and config.gateway_url is not None
-        if gateway is None and config.gateway_url is not None:
-            gateway = HttpGateway(config.gateway_url, config.gateway_timeout_s)
-        self.payments = (
-            None
-            if gateway is None
-            else PaymentsRpc(
+        self.payments: PaymentsRpc | None = None
+        if gateway is not None or config.gateway_url is not None:
+            from sync.middleware.payments.http_gateway import HttpGateway
+            from sync.middleware.payments.rpc import PaymentsRpc
+
+            if gateway is None and config.gateway_url is not None:
+                gateway = HttpGateway(config.gateway_url, config.gateway_timeout_s)
+            assert gateway is not None
+            self.payments = PaymentsRpc(
                 engine,
                 gateway,
                 instance=config.instance,
@@ -141,7 +146,6 @@ class MiddlewareService:
                 publish=self._publish_raw,
                 pending_grace_s=max(60.0, 3 * config.gateway_timeout_s),
             )
-        )
 
     @property
     def connected(self) -> bool:

@@ -2,7 +2,8 @@
 
 Every authorization must be captured or voided within 24 h (docs/payments.md). :func:`read_
 payments_status` lists those older than ``stale_after_h`` (default 20 h) and not settled
-(``authorized``, or ``manual_review`` with nothing captured), plus counts per settlement state.
+(``authorized``, or ``manual_review`` with nothing captured, e.g. an authorization whose outcome
+is unknown: its age counts from the record's creation), plus counts per settlement state.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def read_payments_status(
     """``{"staleAuthorizations": [...], "settlement": {state: n}}``; None before revision 0002."""
     now = now or utc_now()
     x = t.transactions.c
+    since = func.coalesce(x.authorized_at, x.created_at)  # unknown outcomes have no auth time
     with engine.connect() as conn:
         if not inspect(conn).has_table("transactions"):
             return None
@@ -35,13 +37,13 @@ def read_payments_status(
         stale_q = (
             select(t.transactions)
             .where(
-                x.authorized_at < now - timedelta(hours=stale_after_h),
+                since < now - timedelta(hours=stale_after_h),
                 or_(
                     x.settlement_status == "authorized",
                     (x.settlement_status == "manual_review") & (x.captured_minor == 0),
                 ),
             )
-            .order_by(x.authorized_at)
+            .order_by(since)
         )
         if device_id is not None:
             counts_q = counts_q.where(x.device_id == device_id)
@@ -56,8 +58,10 @@ def read_payments_status(
                 "amountMinor": int(row.amount_minor),
                 "currency": row.currency,
                 "settlementStatus": row.settlement_status,
-                "authorizedAt": _iso(as_utc(row.authorized_at)),
-                "ageHours": round((now - as_utc(row.authorized_at)).total_seconds() / 3600, 2),
+                "authorizedAt": _iso(as_utc(row.authorized_at or row.created_at)),
+                "ageHours": round(
+                    (now - as_utc(row.authorized_at or row.created_at)).total_seconds() / 3600, 2
+                ),
             }
             for row in conn.execute(stale_q)
         ]

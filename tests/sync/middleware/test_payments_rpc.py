@@ -38,7 +38,7 @@ from sync.payments import (
     RefundExceedsCapturedError,
 )
 from sync.rpc import RpcClient, RpcError, RpcTimeoutError
-from tests.support.broker import Broker
+from tests.support.broker import Broker, free_port
 from tests.support.waiting import until
 
 DEVICE = "pk-pay1"
@@ -103,9 +103,14 @@ async def kiosk(tmp_path: Path, broker: Broker, **client: Any) -> AsyncIterator[
 
 @asynccontextmanager
 async def middleware(
-    engine: Engine, broker: Broker, sandbox: SandboxGateway, *, gateway_timeout: float = 15.0
+    engine: Engine,
+    broker: Broker,
+    sandbox: SandboxGateway,
+    *,
+    gateway_timeout: float = 15.0,
+    gateway_url: str | None = None,
 ) -> AsyncIterator[MiddlewareService]:
-    gateway = HttpGateway(sandbox.url, timeout=gateway_timeout)
+    gateway = HttpGateway(gateway_url or sandbox.url, timeout=gateway_timeout)
     config = ServiceConfig(broker_url=broker.url, instance="pay")
     service = MiddlewareService(engine, config, gateway=gateway)
     await service.start()
@@ -349,3 +354,33 @@ async def test_old_unsettled_authorizations_are_reported(
     assert later is not None
     assert [s["globalTxnId"] for s in later["staleAuthorizations"]] == [f"{DEVICE}:t-a"]
     assert later["settlement"] == {"authorized": 1, "captured": 1}
+
+
+async def test_unreachable_gateway_sends_the_sale_to_manual_review_until_resolved(
+    sqlite_engine: Engine, broker: Broker, sandbox: SandboxGateway, tmp_path: Path
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    async with kiosk(tmp_path, broker) as k:
+        async with middleware(sqlite_engine, broker, sandbox, gateway_url=dead):
+            await ready(k)
+            with pytest.raises(PaymentsUnavailableError):
+                await k.payments.authorize(
+                    txn_id="t-x", token="tok_visa", amount_minor=300, currency="EUR"
+                )
+        assert record(sqlite_engine, "t-x").settlement_status == "manual_review"
+        later = read_payments_status(sqlite_engine, now=utc_now() + timedelta(hours=21))
+        assert later is not None
+        assert [s["globalTxnId"] for s in later["staleAuthorizations"]] == [f"{DEVICE}:t-x"]
+        async with middleware(sqlite_engine, broker, sandbox):
+            await ready(k)
+            # the retry asks the gateway's status first (never seen), then sends it, same key
+            auth = await k.payments.authorize(
+                txn_id="t-x", token="tok_visa", amount_minor=300, currency="EUR"
+            )
+            assert auth.status is PaymentStatus.APPROVED
+    assert sandbox.state.stats()["authorize_executed"] == 1
+    assert record(sqlite_engine, "t-x").settlement_status == "authorized"
+    assert history(sqlite_engine, "t-x") == [
+        (None, "manual_review", "rpc:payment.authorize"),
+        ("manual_review", "authorized", "rpc:payment.authorize"),
+    ]
