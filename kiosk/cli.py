@@ -8,6 +8,7 @@ a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -19,23 +20,41 @@ from sync.errors import SyncError
 log = logging.getLogger("perfume-kiosk")
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Each top-level command and the module that registers it. Only the module of the command
+# being run is imported, so a device's ``perfume-kiosk device simulate`` does not pay for the
+# middleware's or every driver's imports at each (re)start.
+COMMANDS = {
+    "run": "kiosk.run",
+    "device": "kiosk.devicesim",
+    "ledger": "sync.cli",
+    "middleware": "sync.middleware.cli",
+    "hardware": "hardware.cli",
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfume-kiosk", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from hardware import cli as hardware_cli
-    from sync import cli as sync_cli
-
-    sync_cli.register(sub)
-    hardware_cli.register(sub)
-    from kiosk import devicesim
-    from kiosk import run as run_cli
-
-    devicesim.register(sub)
-    run_cli.register(sub)
+    for name, module in COMMANDS.items():
+        if only is None or only == name:
+            importlib.import_module(module).register(sub)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    words = list(argv)
+    for i, word in enumerate(words):
+        if word == "--log-level":
+            continue
+        if i and words[i - 1] == "--log-level":
+            continue
+        if word.startswith("-"):
+            return None
+        return word if word in COMMANDS else None
+    return None
 
 
 def configure_logging(level: str) -> None:
@@ -48,8 +67,9 @@ def configure_logging(level: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_of(words))
+    args = parser.parse_args(words)
     configure_logging(args.log_level)
     try:
         return int(args.handler(args) or 0)

@@ -1,4 +1,4 @@
-"""``perfume-kiosk ledger ...`` and ``perfume-kiosk middleware ...`` subcommands.
+"""``perfume-kiosk ledger ...`` subcommands.
 
 ``ledger status --data-dir DIR`` prints the device ledger's state as JSON (last and acked
 sequence, pending count and bytes, per-SKU on-hand, paused or not). The middleware's own
@@ -12,9 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sync.ledger import Ledger
-from sync.middleware import cli as middleware_cli
-
 
 def register(sub: Any) -> None:
     ledger = sub.add_parser("ledger", help="inspect the device ledger")
@@ -22,10 +19,11 @@ def register(sub: Any) -> None:
     status = actions.add_parser("status", help="print the ledger's state as JSON")
     status.add_argument("--data-dir", type=Path, required=True)
     status.set_defaults(handler=_ledger_status)
-    middleware_cli.register(sub)
 
 
 def _ledger_status(args: argparse.Namespace) -> int:
+    from sync.ledger import Ledger
+
     ledger = Ledger.open(args.data_dir, None)
     try:
         status = ledger.status().to_json()

@@ -175,6 +175,9 @@ class PurchaseFlow:
             "kind": item.kind.value,
             "target": item.target,
             "doses": item.doses,
+            "stock_qty": item.stock_qty,
+            "unit": item.unit.value,
+            "item_number": item.item_number,
             "quote": dict(quote.to_json()),
         }
         try:

@@ -15,12 +15,23 @@ from sync.middleware.service import MiddlewareService, ServiceConfig
 
 @asynccontextmanager
 async def running_middleware(
-    db_url: str, broker_url: str, *, instance: str = "t1", gap_retry_s: float = 1.0
+    db_url: str,
+    broker_url: str,
+    *,
+    instance: str = "t1",
+    gap_retry_s: float = 1.0,
+    gateway_url: str | None = None,
 ) -> AsyncIterator[tuple[MiddlewareService, Engine]]:
     engine = open_database(db_url)
     migrate(engine)
     service = MiddlewareService(
-        engine, ServiceConfig(broker_url=broker_url, instance=instance, gap_retry_s=gap_retry_s)
+        engine,
+        ServiceConfig(
+            broker_url=broker_url,
+            instance=instance,
+            gap_retry_s=gap_retry_s,
+            gateway_url=gateway_url,
+        ),
     )
     await service.start()
     try:
