@@ -40,6 +40,7 @@ class Journaling(Protocol):
     dispenser: Dispenser
     config: FlowConfig
     machine: PurchaseMachine
+    points: int
 
     async def _step(
         self,
@@ -153,8 +154,16 @@ async def dispense_and_journal(
             ctx.dispenser, command_id, cfg.dispense_query_attempts, cfg.dispense_query_interval_s
         )
         result = asked or result
+    loyalty = (quote.member_id, ctx.points) if quote.member_id and ctx.points else None
     return await journal_outcome(
-        ctx, txn, item, (quote.total_minor, quote.currency), mode, result, live=True
+        ctx,
+        txn,
+        item,
+        (quote.total_minor, quote.currency),
+        mode,
+        result,
+        live=True,
+        loyalty=loyalty,
     )
 
 
@@ -172,10 +181,12 @@ async def journal_outcome(
     result: DispenseResult,
     *,
     live: bool,
+    loyalty: tuple[str, int] | None = None,
 ) -> tuple[bool, str]:
-    """Record what the board did and settle; ``live`` is False during recovery."""
+    """Record what the board did and settle; ``live`` is False during recovery.
+    ``loyalty`` (member id, points) is accrued with the sale."""
     if delivered(item, result):
-        await record_success(ctx, txn, item, price, result)
+        await record_success(ctx, txn, item, price, result, loyalty)
         if live:
             ctx.machine.fire(Trigger.DISPENSED)
         await settle_success(ctx, txn, mode)
@@ -199,9 +210,14 @@ async def journal_outcome(
 
 
 async def record_success(
-    ctx: Journaling, txn: str, item: Dispensable, price: tuple[int, str], result: DispenseResult
+    ctx: Journaling,
+    txn: str,
+    item: Dispensable,
+    price: tuple[int, str],
+    result: DispenseResult,
+    loyalty: tuple[str, int] | None = None,
 ) -> None:
-    """DISPENSE_SUCCEEDED and the stock-moving SALE, in one transaction."""
+    """DISPENSE_SUCCEEDED, the stock-moving SALE and any loyalty accrual, in one transaction."""
     amount, currency = price
     drafts = [
         EventDraft(
@@ -221,6 +237,15 @@ async def record_success(
             data={"kind": item.kind.value, "doses": item.doses},
         ),
     ]
+    if loyalty is not None:
+        member, points = loyalty
+        drafts.append(
+            EventDraft(
+                EventType.LOYALTY,
+                txn_id=txn,
+                data={"member_id": member, "points": points, "kind": "accrual"},
+            )
+        )
     try:
         await ctx.engine.record_many(drafts)
     except InsufficientStockError:

@@ -81,6 +81,7 @@ class PurchaseFlow:
         self.machine = PurchaseMachine()
         self.item: Dispensable | None = None
         self.quote: Priced | None = None
+        self.points = 0
         self.txn_id: str | None = None
         self._reset_during: set[str] = set()
         reader.add_listener(self._on_reader_event)
@@ -104,11 +105,14 @@ class PurchaseFlow:
         self.machine.fire(Trigger.SELECT)
         self.item, self.quote = item, None
 
-    def set_quote(self, quote: Priced) -> None:
-        if quote.total_minor < 0:
-            raise ValueError("a quote total cannot be negative")
+    def set_quote(self, quote: Priced, *, points: int = 0) -> None:
+        """The shopper's price; ``points`` the loyalty points a completed purchase earns the
+        quote's member (kiosk.loyalty.points_for)."""
+        if quote.total_minor < 0 or points < 0:
+            raise ValueError("a quote total and its points cannot be negative")
         self.machine.fire(Trigger.QUOTE)
         self.quote = quote
+        self.points = points if quote.member_id else 0
 
     def timeout(self) -> None:
         """The idle timer expired: only selection and quote are abandoned, never a payment."""
@@ -164,9 +168,19 @@ class PurchaseFlow:
     # -- the purchase ----------------------------------------------------------------------------
     async def pay(self) -> PurchaseResult:
         mode = await self.check_can_pay()
+        txn = self.txn_id = new_txn_id()
+        # The settlement worker keeps its hands off this transaction until the shopper's
+        # journey is over (it would otherwise void an authorization the flow still awaits).
+        self.settlement.busy.add(txn)
+        try:
+            return await self._pay(txn, mode)
+        finally:
+            self.settlement.busy.discard(txn)
+            self.settlement.kick()
+
+    async def _pay(self, txn: str, mode: Mode) -> PurchaseResult:
         item, quote = self.item, self.quote
         assert item is not None and quote is not None
-        txn = self.txn_id = new_txn_id()
         base: dict[str, Any] = {
             "mode": mode.value,
             "amount_minor": quote.total_minor,
@@ -179,6 +193,8 @@ class PurchaseFlow:
             "unit": item.unit.value,
             "item_number": item.item_number,
             "quote": dict(quote.to_json()),
+            "member_id": quote.member_id,
+            "points": self.points,
         }
         try:
             await self._step(txn, Step.PAYMENT_STARTED, base, new_sale=True)

@@ -39,6 +39,9 @@ class Priced(Protocol):
     @property
     def currency(self) -> str: ...
 
+    @property
+    def member_id(self) -> str | None: ...
+
     def to_json(self) -> Mapping[str, Any]: ...
 
 

@@ -50,6 +50,7 @@ class _RecoveryContext:
         self.config = config
         self.settlement = settlement
         self.machine = PurchaseMachine()  # not fired: there is no shopper any more
+        self.points = 0
         self._currency = currency or config.currency
 
     async def _step(
@@ -112,8 +113,16 @@ async def recover(
         else:
             resolved += 1
         mode = view.mode or Mode.GATEWAY
+        member, points = view.details.get("member_id"), int(view.details.get("points") or 0)
         await journal_outcome(
-            ctx, view.txn_id, item, (view.amount_minor, ctx._currency), mode, result, live=False
+            ctx,
+            view.txn_id,
+            item,
+            (view.amount_minor, ctx._currency),
+            mode,
+            result,
+            live=False,
+            loyalty=(str(member), points) if member and points else None,
         )
     settlement.kick()
     await settlement.run_once()

@@ -41,7 +41,7 @@ BOTTLE = Dispensable(
 class FixedQuote:
     total_minor: int
     currency: str = "EUR"
-    lines: tuple[str, ...] = ()
+    member_id: str | None = None
 
     def to_json(self) -> Mapping[str, Any]:
         return {"totalMinor": self.total_minor, "currency": self.currency}
@@ -130,3 +130,70 @@ async def reader_rig(
         await reader.close()
         await dsim.close()
         await rsim.close()
+
+
+@asynccontextmanager
+async def gateway_rig(
+    tmp_path: Path,
+    broker_url: str,
+    *,
+    config: FlowConfig | None = None,
+    token: str | None = None,
+) -> AsyncIterator[Rig]:
+    """Tokenizing terminal + dispenser + ledger/engine + the device's payment client; the
+    caller runs the broker, the middleware and the sandbox gateway."""
+    from hardware.terminal import simulator as terminal_sim
+    from hardware.terminal.device import open_terminal
+    from kiosk.purchase.middleware import MiddlewarePayments
+    from sync.payments import PaymentsClient
+    from sync.rpc import RpcClient
+
+    tsim = terminal_sim.create_simulator()
+    if token is not None:
+        tsim.model.token_factory = lambda _pid: token  # type: ignore[attr-defined]
+    reader = await open_terminal(await tsim.start_pty())
+    dsim = dispenser_sim.create_simulator(dose_seconds=0.01, drop_seconds=0.02)
+    dispenser = await open_dispenser(await dsim.start_pty())
+    ledger = Ledger.open(tmp_path / "device", "pk-gw")
+    engine = SyncEngine(
+        ledger,
+        EngineConfig(
+            broker=BrokerConfig(
+                url=broker_url, client_id="pk-gw", backoff_min_s=0.05, backoff_max_s=0.5
+            ),
+            tick_s=0.1,
+            ack_timeout_s=2.0,
+        ),
+    )
+    await engine.start()
+    await engine.record(
+        EventDraft(EventType.RESTOCK, sku=SPRAY.sku, qty=50_000, unit=Unit.MICROLITRE)
+    )
+    await engine.record(EventDraft(EventType.RESTOCK, sku=BOTTLE.sku, qty=5, unit=Unit.UNIT))
+    payments = MiddlewarePayments(
+        PaymentsClient(RpcClient(engine), device_id="pk-gw", call_timeout=5.0), "pk-gw"
+    )
+    settlement = SettlementWorker(engine=engine, payments=payments, retry_s=0.2)
+    settlement.start()
+    flow = PurchaseFlow(
+        engine=engine,
+        reader=reader,
+        dispenser=dispenser,
+        settlement=settlement,
+        authorizer=payments,
+        config=config
+        or FlowConfig(
+            payment_timeout_s=10, dispense_query_attempts=2, dispense_query_interval_s=0.1
+        ),
+    )
+    rig = Rig(flow, engine, ledger, reader, dispenser, settlement, tsim, dsim)
+    try:
+        yield rig
+    finally:
+        await settlement.close()
+        await engine.close()
+        ledger.close()
+        await dispenser.close()
+        await reader.close()
+        await dsim.close()
+        await tsim.close()
