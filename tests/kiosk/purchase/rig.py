@@ -19,7 +19,7 @@ from kiosk.purchase.flow import PurchaseFlow
 from kiosk.purchase.model import Dispensable, DispenseKind, FlowConfig
 from kiosk.purchase.settlement import Payments, SettlementWorker
 from sync.engine import EngineConfig, SyncEngine
-from sync.ledger import EventDraft, Ledger
+from sync.ledger import EventDraft, Ledger, OutboxLimits
 from sync.mqtt import BrokerConfig
 from sync.protocol import EventType, Unit
 
@@ -82,6 +82,7 @@ async def reader_rig(
     config: FlowConfig | None = None,
     payments: Payments | None = None,
     dispenser_state: Path | None = None,
+    limits: OutboxLimits | None = None,
 ) -> AsyncIterator[Rig]:
     """MDB cashless reader + dispenser board + ledger/engine (broker optional)."""
     rsim = mdb_sim.create_simulator()
@@ -91,7 +92,7 @@ async def reader_rig(
         dose_seconds=0.01, drop_seconds=0.02, state_file=dispenser_state
     )
     dispenser = await open_dispenser(await dsim.start_pty())
-    ledger = Ledger.open(tmp_path / "device", "pk-rig")
+    ledger = Ledger.open(tmp_path / "device", "pk-rig", limits)
     engine = SyncEngine(
         ledger,
         EngineConfig(

@@ -68,8 +68,9 @@ async def settled(rig: Rig, txn: str | None, step: str, timeout: float = 30.0) -
         rig.settlement.kick()
         await asyncio.sleep(0.05)
     events = await rig.engine.call_ledger(rig.ledger.transaction_events, txn)
-    trail = [(e.data.get("step"), {k: v for k, v in e.data.items() if k != "quote"})
-             for e in events]
+    trail = [
+        (e.data.get("step"), {k: v for k, v in e.data.items() if k != "quote"}) for e in events
+    ]
     raise AssertionError(f"{txn} never reached {step} (last step {seen}): {trail}")
 
 
