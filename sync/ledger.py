@@ -11,7 +11,6 @@ upgrades the database (Alembic) and checks the data dir belongs to this device.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import time
@@ -34,6 +33,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from sync import db
 from sync.errors import ConfigError, InsufficientStockError, LedgerError, SalesPausedError
+from sync.ledger_journal import JournalQueries
 from sync.ledger_schema import (
     ADD_STOCK,
     INSERT_EVENT,
@@ -42,7 +42,6 @@ from sync.ledger_schema import (
     ON_HAND_OF,
     UPSERT_JOURNAL,
     events_t,
-    journal_t,
     meta_t,
     on_hand_t,
     outbox_t,
@@ -52,7 +51,6 @@ from sync.protocol import (
     EventType,
     Snapshot,
     Unit,
-    parse_event,
     utc_now_iso,
     validate_device_id,
     validate_sku,
@@ -83,16 +81,6 @@ class EventDraft:
     # Write the event's own sequence number into data[stamp_seq] (e.g. a dispenser command id
     # that must be unique and known before the side effect).
     stamp_seq: str | None = None
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    txn_id: str
-    step: str
-    open: bool
-    first_seq: int
-    last_seq: int
-    updated_ts: str
 
 
 @dataclass(frozen=True)
@@ -136,7 +124,7 @@ class LedgerStatus:
         }
 
 
-class Ledger:
+class Ledger(JournalQueries):
     """The device's durable event store and outbox (see module docstring)."""
 
     def __init__(self, path: Path, device_id: str | None, limits: OutboxLimits) -> None:
@@ -392,80 +380,6 @@ class Ledger:
             ts=utc_now_iso(),
             on_hand={r.sku: (int(r.qty), r.unit) for r in rows},
         )
-
-    def open_transactions(self) -> list[JournalEntry]:
-        """Transactions whose latest step did not close them, oldest first."""
-        with self._read() as conn:
-            rows = conn.execute(
-                select(journal_t).where(journal_t.c.open.is_(True)).order_by(journal_t.c.first_seq)
-            ).all()
-        return [self._entry(r) for r in rows]
-
-    def journal_entry(self, txn_id: str) -> JournalEntry | None:
-        with self._read() as conn:
-            row = conn.execute(select(journal_t).where(journal_t.c.txn_id == txn_id)).first()
-        return None if row is None else self._entry(row)
-
-    def journal_counts(self) -> dict[str, int]:
-        """Open transactions, and closed ones by final step (e.g. ``manual_review``)."""
-        with self._read() as conn:
-            rows = conn.execute(
-                select(journal_t.c.step, journal_t.c.open, func.count()).group_by(
-                    journal_t.c.step, journal_t.c.open
-                )
-            ).all()
-        counts: dict[str, int] = {"open": 0}
-        for step, is_open, n in rows:
-            if is_open:
-                counts["open"] += int(n)
-            else:
-                counts[str(step)] = counts.get(str(step), 0) + int(n)
-        return counts
-
-    @staticmethod
-    def _entry(row: Any) -> JournalEntry:
-        return JournalEntry(
-            txn_id=row.txn_id,
-            step=row.step,
-            open=bool(row.open),
-            first_seq=int(row.first_seq),
-            last_seq=int(row.last_seq),
-            updated_ts=row.updated_ts,
-        )
-
-    def transaction_events(self, txn_id: str) -> list[Event]:
-        """Every event of one local transaction, in order (for recovery and refunds)."""
-        with self._read() as conn:
-            rows = conn.execute(
-                select(events_t.c.wire).where(events_t.c.txn_id == txn_id).order_by(events_t.c.seq)
-            ).all()
-        events = []
-        for row in rows:
-            event, _claimed = parse_event(json.loads(row.wire))
-            events.append(event)
-        return events
-
-    def step_totals_since(self, step: str, since_ts: str) -> tuple[int, int]:
-        """(count, sum of amount_minor) of journal events with ``step`` at or after ``since_ts``."""
-        with self._read() as conn:
-            row = conn.execute(
-                select(func.count(), func.coalesce(func.sum(events_t.c.amount_minor), 0))
-                .where(events_t.c.ts >= since_ts)
-                .where(events_t.c.txn_id.is_not(None))
-                .where(func.json_extract(events_t.c.wire, "$.data.step") == step)
-            ).one()
-        return int(row[0]), int(row[1])
-
-    def events_where(self, kind: EventType, data_key: str, value: str) -> list[Event]:
-        """Events of ``kind`` whose ``data[data_key]`` equals ``value``, in order."""
-        with self._read() as conn:
-            rows = conn.execute(
-                select(events_t.c.wire)
-                .where(events_t.c.type == kind.value)
-                .where(func.json_extract(events_t.c.wire, f"$.data.{data_key}") == value)
-                .order_by(events_t.c.seq)
-            ).all()
-        return [parse_event(json.loads(r.wire))[0] for r in rows]
 
     def count_events(self, kind: EventType) -> int:
         with self._read() as conn:
