@@ -1,9 +1,10 @@
 """Helpers shared by the sync benchmarks: a throwaway Mosquitto, medians, machine facts, output.
 
-The broker is a trimmed copy of ``tests/support/broker.py`` (a real Mosquitto on a free port,
-never 1883) so the benchmarks do not import the test package. Every process and directory a
-benchmark makes is owned by a context manager here, and SIGTERM/SIGINT are turned into
-``SystemExit`` so those cleanups run when a benchmark is interrupted.
+The broker is the product's launcher, ``sync.localbroker`` (a real Mosquitto on a free port,
+never 1883), the same one ``tests/support/broker.py`` re-exports; the benchmarks run it with
+persistence off. Every process and directory a benchmark makes is owned by a context manager or
+``finally`` block, and SIGTERM/SIGINT are turned into ``SystemExit`` so those cleanups run when
+a benchmark is interrupted.
 """
 
 from __future__ import annotations
@@ -11,100 +12,44 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from sync.localbroker import Broker, free_port, mosquitto_binary
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    if port == 1883:  # pragma: no cover - the kernel never hands out a privileged-range port
-        return free_port()
-    return port
-
-
-def mosquitto_binary() -> str:
-    found = shutil.which("mosquitto") or (
-        "/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None
-    )
-    if found is None:
-        raise RuntimeError("mosquitto is not installed (apt-get install mosquitto)")
-    return found
+__all__ = [
+    "Broker",
+    "broker_in",
+    "emit",
+    "free_port",
+    "install_signal_cleanup",
+    "machine",
+    "median",
+    "mosquitto_binary",
+    "new_broker",
+    "spread",
+]
 
 
-class Broker:
-    """One Mosquitto process on a fixed free port; ``start()`` again after ``stop()``."""
-
-    def __init__(self, workdir: Path, *, port: int | None = None) -> None:
-        self.workdir = workdir
-        self.port = port or free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.conf = workdir / "mosquitto.conf"
-        lines = [
-            f"listener {self.port} 127.0.0.1",
-            "allow_anonymous true",
-            "persistence false",
-            "max_queued_messages 100000",
-            "max_inflight_messages 0",
-            f"log_dest file {workdir}/mosquitto.log",
-        ]
-        self.conf.write_text("\n".join(lines) + "\n")
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def start(self, timeout: float = 10.0) -> None:
-        self.proc = subprocess.Popen(
-            [mosquitto_binary(), "-c", str(self.conf)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                log = (self.workdir / "mosquitto.log").read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"mosquitto exited with {self.proc.returncode}: {log}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.01)
-        self.stop()
-        raise RuntimeError(f"mosquitto did not listen on {self.port} within {timeout} s")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
+def new_broker(workdir: Path) -> Broker:
+    """A (not yet started) Mosquitto on a free port, never 1883, with persistence off."""
+    port = free_port()
+    while port == 1883:  # pragma: no cover - the kernel's ephemeral range never includes it
+        port = free_port()
+    return Broker(workdir, port=port, persistence=False)
 
 
 @contextmanager
 def broker_in(workdir: Path) -> Iterator[Broker]:
     """A (not yet started) broker that is stopped, whatever happens, on the way out."""
-    broker = Broker(workdir)
+    broker = new_broker(workdir)
     try:
         yield broker
     finally:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
-from _support import Broker, emit, install_signal_cleanup, machine, median, spread
+from _support import Broker, broker_in, emit, install_signal_cleanup, machine, median, spread
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 from sqlalchemy import func, select
@@ -259,28 +259,27 @@ class Round:
 
 async def one_round(index: int, n: int) -> Round:
     for attempt in range(1, ATTEMPTS + 1):
-        with tempfile.TemporaryDirectory(prefix="pk-bench-drain-") as tmp:
-            broker = Broker(Path(tmp) / "broker")
-            try:
-                drain = await drain_once(Path(tmp), broker, n)
-                if not drain.clean and attempt < ATTEMPTS:
-                    print(f"  round {index}: device connected before the middleware; redoing")
-                    continue
-                single = [w.encode() for w in drain.wires]
-                batched = [
-                    encode_event_batch(DEVICE_ID, 1, drain.wires[i : i + drain.batch_max])
-                    for i in range(0, n, drain.batch_max)
-                ]
-                jobs = {"raw": single, "raw-batched": batched}
-                order = list(jobs) if index % 2 else list(jobs)[::-1]
-                took: dict[str, float] = {}
-                for name in order:
-                    took[name] = await asyncio.to_thread(
-                        raw_publish, broker.port, jobs[name], drain.inflight, DRAIN_TIMEOUT_S
-                    )
-                return Round(drain, took["raw"], took["raw-batched"], len(batched))
-            finally:
-                broker.stop()
+        with (
+            tempfile.TemporaryDirectory(prefix="pk-bench-drain-") as tmp,
+            broker_in(Path(tmp) / "broker") as broker,
+        ):
+            drain = await drain_once(Path(tmp), broker, n)
+            if not drain.clean and attempt < ATTEMPTS:
+                print(f"  round {index}: device connected before the middleware; redoing")
+                continue
+            single = [w.encode() for w in drain.wires]
+            batched = [
+                encode_event_batch(DEVICE_ID, 1, drain.wires[i : i + drain.batch_max])
+                for i in range(0, n, drain.batch_max)
+            ]
+            jobs = {"raw": single, "raw-batched": batched}
+            order = list(jobs) if index % 2 else list(jobs)[::-1]
+            took: dict[str, float] = {}
+            for name in order:
+                took[name] = await asyncio.to_thread(
+                    raw_publish, broker.port, jobs[name], drain.inflight, DRAIN_TIMEOUT_S
+                )
+            return Round(drain, took["raw"], took["raw-batched"], len(batched))
     raise AssertionError("unreachable")
 
 

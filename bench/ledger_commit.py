@@ -5,7 +5,8 @@ wire JSON and SHA-256 hash), the on-hand counter update guarded against going ne
 outbox row; WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE``, on a real file in a temp dir.
 
 - **ledger**: ``Ledger.record(EventDraft(SALE, ...), new_sale=True)``, exactly what the kiosk
-  calls (SQLAlchemy Core, ``Event`` dataclass, validation, cap bookkeeping).
+  calls (the SQLAlchemy transaction with fixed SQL on its DBAPI connection, ``Event``
+  dataclass, validation, cap bookkeeping).
 - **raw**: the least a correct hand-written program must do for the same bytes on disk: build
   the body dict, canonical JSON, SHA-256, the wire JSON with the hash, then the three
   statements with the stdlib ``sqlite3`` module, on a database whose schema was made by
