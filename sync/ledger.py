@@ -229,7 +229,10 @@ class Ledger(JournalQueries):
                 for draft in drafts:
                     seq += 1
                     event = self._build(draft, seq)
-                    wire, digest = event.encode()
+                    try:
+                        wire, digest = event.encode()
+                    except (TypeError, ValueError) as exc:
+                        raise LedgerError(f"event data is not JSON-serialisable: {exc}") from None
                     self._apply_stock(cur, event)
                     cur.execute(
                         INSERT_EVENT,
@@ -288,10 +291,6 @@ class Ledger(JournalQueries):
             txn_id=draft.txn_id,
             data=data,
         )
-        try:
-            event.encode()
-        except (TypeError, ValueError) as exc:
-            raise LedgerError(f"event data is not JSON-serialisable: {exc}") from None
         return event
 
     def _apply_stock(self, cur: sqlite3.Cursor, event: Event) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -53,3 +54,15 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 def pg_url() -> Iterator[str]:
     with temporary_database() as url:
         yield url
+
+
+@pytest.fixture
+def child_processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Subprocesses a test starts; any still running at teardown is killed (a failed or
+    timed-out assertion must not leave a simulated kiosk retrying forever)."""
+    procs: list[subprocess.Popen[bytes]] = []
+    yield procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -32,12 +32,14 @@ POINTS = ("after_commit", "after_publish", "before_ack_commit")
 CLI = [sys.executable, "-m", "kiosk.cli"]
 
 
-def _spawn(data: Path, broker: Broker, crash: str) -> subprocess.Popen[bytes]:
+def _spawn(
+    procs: list[subprocess.Popen[bytes]], data: Path, broker: Broker, crash: str
+) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.pop("PK_CRASH_POINTS", None)
     if crash:
         env["PK_CRASH_POINTS"] = crash
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [
             *CLI,
             "--log-level",
@@ -61,11 +63,13 @@ def _spawn(data: Path, broker: Broker, crash: str) -> subprocess.Popen[bytes]:
         stderr=subprocess.PIPE,
         env=env,
     )
+    procs.append(proc)
+    return proc
 
 
 @pytest.mark.slow
 async def test_kill9_at_random_points_loses_and_doubles_nothing(
-    broker: Broker, tmp_path: Path
+    broker: Broker, tmp_path: Path, child_processes: list[subprocess.Popen[bytes]]
 ) -> None:
     rng = random.Random(int(os.environ.get("PK_KILL_SEED", "9")))
     data = tmp_path / "device"
@@ -78,7 +82,7 @@ async def test_kill9_at_random_points_loses_and_doubles_nothing(
             if sum(kills.values()) >= MIN_KILLS and all(kills[p] for p in POINTS):
                 break
             target = "" if run % 3 == 2 else next(aimed)
-            proc = _spawn(data, broker, f"{target}=0.2" if target else "")
+            proc = _spawn(child_processes, data, broker, f"{target}=0.2" if target else "")
             try:
                 await asyncio.to_thread(proc.wait, rng.uniform(0.5, 3.0))
             except subprocess.TimeoutExpired:
@@ -91,7 +95,7 @@ async def test_kill9_at_random_points_loses_and_doubles_nothing(
             assert b"Traceback" not in err, err.decode(errors="replace")[-3000:]
             if proc.returncode == 0:
                 break  # nothing left to interrupt; too few kills then fails the test below
-        final = _spawn(data, broker, "")
+        final = _spawn(child_processes, data, broker, "")
         # never block the loop: the middleware under test runs on it
         out, err = await asyncio.to_thread(final.communicate, None, 240)
         assert final.returncode == 0, err.decode(errors="replace")[-3000:]
