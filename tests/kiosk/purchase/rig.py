@@ -15,13 +15,18 @@ from hardware.dispenser import Dispenser, open_dispenser
 from hardware.dispenser import simulator as dispenser_sim
 from hardware.mdb import simulator as mdb_sim
 from hardware.mdb.device import open_card_reader
+from hardware.terminal import simulator as terminal_sim
+from hardware.terminal.device import open_terminal
 from kiosk.purchase.flow import PurchaseFlow
+from kiosk.purchase.middleware import MiddlewarePayments
 from kiosk.purchase.model import Dispensable, DispenseKind, FlowConfig
 from kiosk.purchase.settlement import Payments, SettlementWorker
 from sync.engine import EngineConfig, SyncEngine
 from sync.ledger import EventDraft, Ledger, OutboxLimits
 from sync.mqtt import BrokerConfig
+from sync.payments import PaymentsClient
 from sync.protocol import EventType, Unit
+from sync.rpc import RpcClient
 
 SPRAY = Dispensable(
     "NOIR-SPRAY",
@@ -75,92 +80,30 @@ class Rig:
 
 
 @asynccontextmanager
-async def reader_rig(
+async def _machine(
     tmp_path: Path,
     *,
-    broker_url: str = "mqtt://127.0.0.1:1",
-    config: FlowConfig | None = None,
-    payments: Payments | None = None,
+    device_id: str,
+    reader: CardReader,
+    reader_sim: SimulatorServer,
+    broker_url: str,
+    config: FlowConfig | None,
+    payments: Payments | None,
+    limits: OutboxLimits | None,
     dispenser_state: Path | None = None,
-    limits: OutboxLimits | None = None,
 ) -> AsyncIterator[Rig]:
-    """MDB cashless reader + dispenser board + ledger/engine (broker optional)."""
-    rsim = mdb_sim.create_simulator()
-    reader = await open_card_reader(await rsim.start_pty(), non_response_time=2.0)
-    await reader.start()
+    """Everything but the card reader: dispenser on its simulator, ledger, engine (broker
+    optional), settlement worker and flow; closes it all, the reader and its simulator too."""
     dsim = dispenser_sim.create_simulator(
         dose_seconds=0.01, drop_seconds=0.02, state_file=dispenser_state
     )
     dispenser = await open_dispenser(await dsim.start_pty())
-    ledger = Ledger.open(tmp_path / "device", "pk-rig", limits)
+    ledger = Ledger.open(tmp_path / "device", device_id, limits)
     engine = SyncEngine(
         ledger,
         EngineConfig(
             broker=BrokerConfig(
-                url=broker_url, client_id="pk-rig", backoff_min_s=0.05, backoff_max_s=0.5
-            ),
-            tick_s=0.1,
-        ),
-    )
-    await engine.start()
-    await engine.record(
-        EventDraft(EventType.RESTOCK, sku=SPRAY.sku, qty=50_000, unit=Unit.MICROLITRE)
-    )
-    await engine.record(EventDraft(EventType.RESTOCK, sku=BOTTLE.sku, qty=5, unit=Unit.UNIT))
-    settlement = SettlementWorker(engine=engine, payments=payments, retry_s=0.2)
-    settlement.start()
-    flow = PurchaseFlow(
-        engine=engine,
-        reader=reader,
-        dispenser=dispenser,
-        settlement=settlement,
-        authorizer=payments,
-        config=config
-        or FlowConfig(
-            payment_timeout_s=10, dispense_query_attempts=2, dispense_query_interval_s=0.1
-        ),
-    )
-    rig = Rig(flow, engine, ledger, reader, dispenser, settlement, rsim, dsim)
-    try:
-        yield rig
-    finally:
-        await settlement.close()
-        await engine.close()
-        ledger.close()
-        await dispenser.close()
-        await reader.close()
-        await dsim.close()
-        await rsim.close()
-
-
-@asynccontextmanager
-async def gateway_rig(
-    tmp_path: Path,
-    broker_url: str,
-    *,
-    config: FlowConfig | None = None,
-    token: str | None = None,
-) -> AsyncIterator[Rig]:
-    """Tokenizing terminal + dispenser + ledger/engine + the device's payment client; the
-    caller runs the broker, the middleware and the sandbox gateway."""
-    from hardware.terminal import simulator as terminal_sim
-    from hardware.terminal.device import open_terminal
-    from kiosk.purchase.middleware import MiddlewarePayments
-    from sync.payments import PaymentsClient
-    from sync.rpc import RpcClient
-
-    tsim = terminal_sim.create_simulator()
-    if token is not None:
-        tsim.model.token_factory = lambda _pid: token  # type: ignore[attr-defined]
-    reader = await open_terminal(await tsim.start_pty())
-    dsim = dispenser_sim.create_simulator(dose_seconds=0.01, drop_seconds=0.02)
-    dispenser = await open_dispenser(await dsim.start_pty())
-    ledger = Ledger.open(tmp_path / "device", "pk-gw")
-    engine = SyncEngine(
-        ledger,
-        EngineConfig(
-            broker=BrokerConfig(
-                url=broker_url, client_id="pk-gw", backoff_min_s=0.05, backoff_max_s=0.5
+                url=broker_url, client_id=device_id, backoff_min_s=0.05, backoff_max_s=0.5
             ),
             tick_s=0.1,
             ack_timeout_s=2.0,
@@ -171,9 +114,6 @@ async def gateway_rig(
         EventDraft(EventType.RESTOCK, sku=SPRAY.sku, qty=50_000, unit=Unit.MICROLITRE)
     )
     await engine.record(EventDraft(EventType.RESTOCK, sku=BOTTLE.sku, qty=5, unit=Unit.UNIT))
-    payments = MiddlewarePayments(
-        PaymentsClient(RpcClient(engine), device_id="pk-gw", call_timeout=5.0), "pk-gw"
-    )
     settlement = SettlementWorker(engine=engine, payments=payments, retry_s=0.2)
     settlement.start()
     flow = PurchaseFlow(
@@ -187,9 +127,8 @@ async def gateway_rig(
             payment_timeout_s=10, dispense_query_attempts=2, dispense_query_interval_s=0.1
         ),
     )
-    rig = Rig(flow, engine, ledger, reader, dispenser, settlement, tsim, dsim)
     try:
-        yield rig
+        yield Rig(flow, engine, ledger, reader, dispenser, settlement, reader_sim, dsim)
     finally:
         await settlement.close()
         await engine.close()
@@ -197,4 +136,64 @@ async def gateway_rig(
         await dispenser.close()
         await reader.close()
         await dsim.close()
-        await tsim.close()
+        await reader_sim.close()
+
+
+@asynccontextmanager
+async def reader_rig(
+    tmp_path: Path,
+    *,
+    broker_url: str = "mqtt://127.0.0.1:1",
+    config: FlowConfig | None = None,
+    payments: Payments | None = None,
+    dispenser_state: Path | None = None,
+    limits: OutboxLimits | None = None,
+) -> AsyncIterator[Rig]:
+    """MDB cashless reader (it authorizes the vend itself) + the rest of the machine."""
+    rsim = mdb_sim.create_simulator()
+    reader = await open_card_reader(await rsim.start_pty(), non_response_time=2.0)
+    await reader.start()
+    async with _machine(
+        tmp_path,
+        device_id="pk-rig",
+        reader=reader,
+        reader_sim=rsim,
+        broker_url=broker_url,
+        config=config,
+        payments=payments,
+        limits=limits,
+        dispenser_state=dispenser_state,
+    ) as rig:
+        yield rig
+
+
+@asynccontextmanager
+async def gateway_rig(
+    tmp_path: Path,
+    broker_url: str,
+    *,
+    config: FlowConfig | None = None,
+    token: str | None = None,
+) -> AsyncIterator[Rig]:
+    """Tokenizing terminal + the device's payment client (RPC to the middleware) + the rest of
+    the machine; the caller runs the broker, the middleware and the sandbox gateway."""
+    tsim = terminal_sim.create_simulator()
+    if token is not None:
+        tsim.model.token_factory = lambda _pid: token  # type: ignore[attr-defined]
+    reader = await open_terminal(await tsim.start_pty())
+    async with _machine(
+        tmp_path,
+        device_id="pk-gw",
+        reader=reader,
+        reader_sim=tsim,
+        broker_url=broker_url,
+        config=config,
+        payments=None,
+        limits=None,
+    ) as rig:
+        payments = MiddlewarePayments(
+            PaymentsClient(RpcClient(rig.engine), device_id="pk-gw", call_timeout=5.0), "pk-gw"
+        )
+        rig.settlement.payments = payments
+        rig.flow.authorizer = payments
+        yield rig
