@@ -35,7 +35,7 @@ from sync.protocol import EventType
 from tests.support.broker import Broker
 from tests.sync.e2e import running_middleware
 
-SHOPPERS = 80
+SHOPPERS = 150
 MIN_KILLS = 25
 MAX_RUNS = 60
 # Two runs in three aim at one crash point (the process dies the first time it passes it);
