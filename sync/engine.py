@@ -26,6 +26,14 @@ from typing import Any, TypeVar
 
 from sync.delivery import DeliveryState
 from sync.errors import ProtocolError
+from sync.events import (
+    ConnectionDidChange,
+    HighWatermarkDidChange,
+    SalesDidPause,
+    SalesDidResume,
+    SyncEvent,
+    SyncListener,
+)
 from sync.faults import crash_point
 from sync.ledger import EventDraft, Ledger, LedgerStatus
 from sync.mqtt import BrokerConfig, MqttConnection
@@ -56,32 +64,6 @@ class EngineConfig:
     snapshot_interval_s: float = 24 * 3600.0
     telemetry_interval_s: float = 60.0
     tick_s: float = 0.5
-
-
-@dataclass(frozen=True)
-class SalesDidPause:
-    pending_count: int
-
-
-@dataclass(frozen=True)
-class SalesDidResume:
-    pending_count: int
-
-
-@dataclass(frozen=True)
-class HighWatermarkDidChange:
-    active: bool
-    pending_count: int
-
-
-@dataclass(frozen=True)
-class ConnectionDidChange:
-    connected: bool
-    reason: str
-
-
-SyncEvent = SalesDidPause | SalesDidResume | HighWatermarkDidChange | ConnectionDidChange
-SyncListener = Callable[[SyncEvent], None]
 
 
 class SyncEngine:
@@ -204,23 +186,7 @@ class SyncEngine:
 
     async def telemetry(self) -> TelemetryReport:
         status = await self.ledger_status()
-        return TelemetryReport(
-            queue_count=status.pending_count,
-            queue_bytes=status.pending_bytes,
-            oldest_age_s=status.oldest_pending_age_s,
-            in_flight=len(self._inflight),
-            retransmits=self.metrics.retransmits,
-            broker_ack_ms=self.metrics.broker_ack.summary(),
-            middleware_ack_ms=self.metrics.middleware_ack.summary(),
-            gap_requests_served=self.metrics.gap_requests_served,
-            reconnects=self.metrics.reconnects,
-            seconds_disconnected=self.metrics.seconds_disconnected,
-            connected=self.connected,
-            sales_paused=status.sales_paused,
-            high_watermark=status.high_watermark,
-            last_seq=status.last_seq,
-            acked_seq=status.acked_seq,
-        )
+        return self.metrics.report(status, in_flight=len(self._inflight), connected=self.connected)
 
     async def publish_snapshot(self) -> None:
         snap = await self.call_ledger(self.ledger.snapshot)

@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from sync.ledger_types import LedgerStatus
 from sync.protocol import PROTOCOL_VERSION, canonical_json, utc_now_iso
 
 
@@ -115,3 +116,23 @@ class SyncMetrics:
         if self._disconnected_since is not None:
             extra = time.monotonic() - self._disconnected_since
         return self._disconnected_total + extra
+
+    def report(self, status: LedgerStatus, *, in_flight: int, connected: bool) -> TelemetryReport:
+        """Freeze these counters with the ledger's queue figures into a report."""
+        return TelemetryReport(
+            queue_count=status.pending_count,
+            queue_bytes=status.pending_bytes,
+            oldest_age_s=status.oldest_pending_age_s,
+            in_flight=in_flight,
+            retransmits=self.retransmits,
+            broker_ack_ms=self.broker_ack.summary(),
+            middleware_ack_ms=self.middleware_ack.summary(),
+            gap_requests_served=self.gap_requests_served,
+            reconnects=self.reconnects,
+            seconds_disconnected=self.seconds_disconnected,
+            connected=connected,
+            sales_paused=status.sales_paused,
+            high_watermark=status.high_watermark,
+            last_seq=status.last_seq,
+            acked_seq=status.acked_seq,
+        )
