@@ -1,0 +1,1 @@
+"""The shopper screens, one module each; every screen renders a :class:`kiosk.journey.View`."""
