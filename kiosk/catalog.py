@@ -29,6 +29,7 @@ SCHEMA = 1
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")  # ids, SKUs and key ids
 _IMAGE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}\.(png|jpg|jpeg|webp|svg)")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_COLOUR_RE = re.compile(r"#[0-9A-Fa-f]{6}")
 StockUnit = Unit  # the ledger's unit of a SKU: "ul" for spray channels, "unit" for bottles
 
 
@@ -57,6 +58,8 @@ class OfferKind(enum.Enum):
 class ScentFamily:
     id: str
     name: str
+    colour: str | None = None  # "#rrggbb" tile colour for the browse screen
+    icon: str | None = None  # asset path of a one-colour line icon, like Product.image
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,12 @@ class Catalog:
             return self._by_sku[sku]
         except KeyError:
             raise UnknownItemError(f"unknown SKU {sku!r}") from None
+
+    def family(self, family_id: str) -> ScentFamily:
+        found = next((f for f in self.families if f.id == family_id), None)
+        if found is None:
+            raise UnknownItemError(f"unknown scent family {family_id!r}")
+        return found
 
     def tax_class(self, tax_class_id: str) -> TaxClass:
         found = next((t for t in self.tax_classes if t.id == tax_class_id), None)
@@ -346,10 +355,19 @@ def _parse_catalog(r: FieldReader) -> Catalog:
     )
 
 
+def _asset_path(r: FieldReader, key: str) -> str:
+    path = r.text(key, max_len=200, pattern=_IMAGE_RE)
+    if ".." in path.split("/"):
+        r.fail("must not contain '..'", key)
+    return path
+
+
 def _parse_family(r: FieldReader) -> ScentFamily:
-    r.obj({"id", "name"})
+    r.obj({"id", "name"}, frozenset({"colour", "icon"}))
     r.claim("id", "scent family", family_id := r.ident("id"))
-    return ScentFamily(family_id, r.text("name"))
+    colour = r.text("colour", max_len=7, pattern=_COLOUR_RE) if r.has("colour") else None
+    icon = _asset_path(r, "icon") if r.has("icon") else None
+    return ScentFamily(family_id, r.text("name"), colour, icon)
 
 
 def _parse_product(r: FieldReader, currency: str) -> Product:
@@ -357,9 +375,7 @@ def _parse_product(r: FieldReader, currency: str) -> Product:
           frozenset({"spray", "bottles"}))  # fmt: skip
     r.claim("id", "product", product_id := r.ident("id"))
     r.require("family", "scent family", family := r.ident("family"))
-    image = r.text("image", max_len=200, pattern=_IMAGE_RE)
-    if ".." in image.split("/"):
-        r.fail("must not contain '..'", "image")
+    image = _asset_path(r, "image")
     notes = r.child("notes").obj({"top", "heart", "base"})
     spray = _parse_spray(r.child("spray"), product_id, currency) if r.has("spray") else None
     bottles = tuple(_parse_bottle(b, product_id, currency) for b in r.items("bottles", default=[]))

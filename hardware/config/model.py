@@ -26,6 +26,9 @@ from hardware.terminal.simulator import create_simulator_from_query
 
 SIMULATED_DEVICES = ("mdb", "terminal", "dispenser", "scanner")
 MDB_ADDRESSES = (0x10, 0x60)
+# The demo machine's board: 16 spray channels and 30 bottle slots, the largest mix whose STATUS
+# reply fits one frame (5 + 8 per channel + 4 per slot <= 255 bytes); the demo catalog uses them.
+DEMO_DISPENSER_URL = "sim://?channels=16&slots=30"
 
 
 class HardwareConfigError(DeviceInitError):
@@ -88,13 +91,13 @@ class HardwareConfig:
     @classmethod
     def demo(cls) -> HardwareConfig:
         """Every device simulated in-process (``sim://``): an MDB reader at 10H, a payment
-        terminal, the dispenser board and the serial scanner; no camera."""
+        terminal, the dispenser board (16 channels, 30 slots) and the serial scanner; no camera."""
         return cls(
             card_readers=(
                 CardReaderConfig(kind=ReaderKind.MDB, url="sim://"),
                 CardReaderConfig(kind=ReaderKind.TERMINAL, url="sim://"),
             ),
-            dispenser=DispenserConfig(url="sim://"),
+            dispenser=DispenserConfig(url=DEMO_DISPENSER_URL),
             scanner=ScannerConfig(url="sim://"),
         )
 

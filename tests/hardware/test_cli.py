@@ -19,6 +19,7 @@ from hardware.cardreader import PaymentOutcome, PaymentRequest, VendOutcome
 from hardware.cli import probe
 from hardware.common.state import DeviceState
 from hardware.config import DispenserConfig, HardwareConfig, create_simulator_for
+from hardware.config.model import DEMO_DISPENSER_URL
 from hardware.dispenser import (
     CommandStatus,
     DispenseOutcome,
@@ -60,11 +61,11 @@ def test_probe_demo_config_all_ready() -> None:
     for device in devices.values():
         assert device["state"] == "ready" and device["usable"] is True
         assert device["identity"] and device["error"] is None
-        assert device["url"] == "sim://"
+        assert device["url"] == (DEMO_DISPENSER_URL if device["kind"] == "dispenser" else "sim://")
     assert devices["mdb"]["address"] == "10"
     assert devices["terminal"]["identity"]["serial"]
     status = devices["dispenser"]["status"]
-    assert len(status["channels"]) == 4 and len(status["slots"]) == 3
+    assert len(status["channels"]) == 16 and len(status["slots"]) == 30
     assert status["door_open"] is False and isinstance(status["temperature_c"], float)
 
 

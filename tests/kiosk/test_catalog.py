@@ -1,16 +1,19 @@
-"""Catalog: the demo data, strict validation (each bad field names its path), lookups and the
-versioned-update rule."""
+"""Catalog: the demo data (24 perfumes on the demo machine's board), strict validation (each bad
+field names its path), lookups and the versioned-update rule."""
 
 from __future__ import annotations
 
 import copy
 import json
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hardware.common.state import DeviceState
+from hardware.config import HardwareConfig, open_configured_dispenser
 from kiosk.catalog import (
     BottleOffer,
     Catalog,
@@ -25,6 +28,9 @@ from kiosk.catalog import (
 from kiosk.money import Money
 from kiosk.pricing import TaxMode
 from kiosk.promotions import PromotionType, Stacking, Weekday
+from kiosk.purchase.items import dispensables
+from kiosk.purchase.model import DispenseKind
+from tests.support.waiting import until
 
 DEMO = Path(__file__).resolve().parents[2] / "assets" / "catalog" / "demo.json"
 Data = dict[str, Any]
@@ -41,11 +47,20 @@ def test_demo_catalog_loads() -> None:
     assert {f.id for f in cat.families} == {
         "floral", "woody", "fresh", "amber", "citrus", "gourmand",
     }  # fmt: skip
-    assert len(cat.products) == 8
+    assert len(cat.products) == 24
+    per_family = Counter(p.family_id for p in cat.products)
+    assert min(per_family.values()) >= 3 and set(per_family) == {f.id for f in cat.families}
     for product in cat.products:
-        assert product.spray is not None
-        assert [b.size_ml for b in product.bottles] == [10, 30, 50]
-        assert 1 <= product.intensity <= 5
+        sizes = [b.size_ml for b in product.bottles]
+        assert sizes == sorted(set(sizes)) and len(sizes) <= 3
+        assert 1 <= product.intensity <= 5 and product.description and product.house
+        assert product.notes.top and product.notes.heart and product.notes.base
+        assert product.image == f"assets/catalog/images/{product.id}.svg"
+    assert sum(p.spray is not None for p in cat.products) == 16
+    assert sum(len(p.bottles) >= 1 for p in cat.products) == 24
+    for family in cat.families:
+        assert family.colour is not None
+        assert family.icon == f"assets/catalog/families/{family.id}.svg"
     kinds = {p.type for p in cat.promotions}
     assert kinds == {PromotionType.PERCENT_OFF, PromotionType.BUNDLE, PromotionType.MEMBER_PRICE}
     happy = next(p for p in cat.promotions if p.type is PromotionType.PERCENT_OFF)
@@ -53,6 +68,58 @@ def test_demo_catalog_loads() -> None:
     assert happy.stacking is Stacking.EXCLUSIVE
     assert len(cat.loyalty.keys) == 1 and len(cat.loyalty.keys[0].public_key) == 32
     assert cat.tax_class("vat20").mode is TaxMode.INCLUSIVE
+
+
+def test_demo_prices_are_plausible() -> None:
+    """Sprays cost a few euros; a bottle costs more per ml the smaller it is, never > 200 EUR."""
+    cat = Catalog.load(DEMO)
+    for product in cat.products:
+        if product.spray is not None:
+            assert 150 <= product.spray.list_price.amount_minor <= 500
+        per_ml = [b.list_price.amount_minor / b.size_ml for b in product.bottles]
+        assert per_ml == sorted(per_ml, reverse=True)
+        assert all(1500 <= b.list_price.amount_minor <= 20000 for b in product.bottles)
+
+
+def _family_contrast(colour: str) -> float:
+    """WCAG contrast ratio of white text on ``colour``."""
+
+    def channel(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (luminance + 0.05)
+
+
+def test_demo_family_colours_carry_white_text() -> None:
+    cat = Catalog.load(DEMO)
+    colours = [f.colour for f in cat.families]
+    assert len(set(colours)) == len(colours)
+    for family in cat.families:
+        assert family.colour is not None
+        assert _family_contrast(family.colour) >= 4.5, family.id  # WCAG AA, normal text
+    assert _family_contrast("#ffffff") == pytest.approx(1.0)  # the check can fail
+    assert _family_contrast("#000000") == pytest.approx(21.0)
+
+
+async def test_demo_catalog_fits_the_demo_board() -> None:
+    """The demo machine's dispenser has every channel and slot the demo catalog names, and
+    reports them all (its STATUS reply must fit one frame)."""
+    cat = Catalog.load(DEMO)
+    items = dispensables(cat)
+    dispenser_config = HardwareConfig.demo().dispenser
+    assert dispenser_config is not None
+    board = await open_configured_dispenser(dispenser_config)
+    try:
+        await until(lambda: board.state is DeviceState.READY)
+        status = await board.read_status()
+    finally:
+        await board.close()
+    sprays = {i.target for i in items.values() if i.kind is DispenseKind.SPRAY}
+    bottles = {i.target for i in items.values() if i.kind is DispenseKind.BOTTLE}
+    assert sprays == set(status.channels) and bottles == set(status.slots)
 
 
 def test_demo_has_no_private_key() -> None:
@@ -72,13 +139,16 @@ def test_lookups() -> None:
     assert bottle.unit.value == "unit" and bottle.size_ml == 30
     assert bottle.list_price == Money(5200, "EUR")
     assert product.offers == (spray, *product.bottles)
-    assert len(cat.offers) == 32
+    assert len(cat.offers) == 16 + 30  # sprays on 16 channels, bottles in 30 slots
+    assert cat.family("amber").name == "Amber" and product.family_id == "amber"
     with pytest.raises(UnknownItemError):
         cat.product("nope")
     with pytest.raises(UnknownItemError):
         cat.offer("ember-silk:100ml")
     with pytest.raises(UnknownItemError):
         cat.tax_class("vat99")
+    with pytest.raises(UnknownItemError):
+        cat.family("aquatic")
 
 
 def test_version_update_rules() -> None:
@@ -142,6 +212,13 @@ BAD: list[tuple[str, Callable[[Data], None], str]] = [
     ("$.taxClasses[0].mode", _set("taxClasses[0].mode", "sometimes"), "one of"),
     ("$.families[1].id", _set("families[1].id", "floral"), "duplicate scent family"),
     ("$.families[0].name", _set("families[0].name", ""), "printable"),
+    ("$.families[0].colour", _set("families[0].colour", "pink"), "bad format"),
+    ("$.families[0].colour", _set("families[0].colour", "#12345"), "bad format"),
+    ("$.families[0].colour", _set("families[0].colour", 0xFF00FF), "string"),
+    ("$.families[0].icon", _set("families[0].icon", "assets/../x.svg"), "'..'"),
+    ("$.families[0].icon", _set("families[0].icon", "/abs/x.svg"), "bad format"),
+    ("$.families[0].icon", _set("families[0].icon", "icons/rose.gif"), "bad format"),
+    ("$.families[0].glyph", _set("families[0].glyph", "x"), "unknown field"),
     ("$.products[0].family", _set("products[0].family", "aquatic"), "unknown scent family"),
     ("$.products[1].intensity", _set("products[1].intensity", 6), "integer"),
     ("$.products[1].intensity", _set("products[1].intensity", 2.0), "integer"),
@@ -240,8 +317,11 @@ def test_optional_sections() -> None:
     del data["promotions"]
     del data["products"][0]["bottles"]
     del data["products"][1]["spray"]
+    del data["families"][0]["colour"]
+    del data["families"][0]["icon"]
     cat = Catalog.from_json(data)
     assert cat.promotions == ()
+    assert cat.families[0].colour is None and cat.families[0].icon is None
     assert cat.product("aurora-veil").bottles == ()
     assert cat.product("cedar-lantern").spray is None
 
