@@ -29,6 +29,7 @@ COMMANDS = {
     "ledger": "sync.cli",
     "middleware": "sync.middleware.cli",
     "hardware": "hardware.cli",
+    "screenshots": "kiosk.ui.screenshots",
 }
 
 

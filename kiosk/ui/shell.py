@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.journey import Screen, View
 from kiosk.ui.i18n import LANGUAGES
@@ -155,6 +155,13 @@ class KioskWindow(QWidget):
                 self._current.left()
             self.stack.setCurrentWidget(screen)
             self._current = screen
+            # The stack's minimum size is its current screen's, not the largest screen's.
+            for page in self.screens.values():
+                policy = (
+                    QSizePolicy.Policy.Expanding if page is screen else QSizePolicy.Policy.Ignored
+                )
+                page.setSizePolicy(policy, policy)
+                page.updateGeometry()
             screen.render(view)
             screen.entered(view)
         else:

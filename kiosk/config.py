@@ -1,0 +1,323 @@
+"""The kiosk's configuration file: one TOML file with a ``[kiosk]`` table and the ``[hardware]``
+table (read by :mod:`hardware.config`).
+
+::
+
+    [kiosk]
+    device_id = "pk-0001"                 # required; 1-64 of letters, digits, '_', '.', '-'
+    data_dir = "/data/perfume-kiosk/ledger"  # required; the device ledger lives here
+    broker_url = "mqtts://mw.example:8883"   # required; mqtt:// or mqtts://
+    ca_file = "certs/ca.pem"              # optional, mqtts only (default: the system's CAs)
+    cert_file = "certs/device.pem"        # optional, mqtts only, together with key_file
+    key_file = "certs/device.key"
+    catalog = "catalog.json"              # required; the catalog JSON file
+    card_policy = "require_online"        # or "capped_offline"
+    unknown_dispense = "void"             # or "leave": when a dispense outcome stays unknown
+    payment_timeout_s = 60
+    idle_s = 60                           # idle time before the "still there?" prompt
+    prompt_s = 10                         # how long the prompt waits for an answer
+    language = "en"                       # "en", "fr" or "ar": the attract loop's language
+    receipt_base_url = "https://receipts.example/r/"
+
+    [kiosk.offline_caps]                  # capped_offline only (defaults: OfflineCaps)
+    per_sale_minor = 2000
+    daily_total_minor = 20000
+    max_pending = 20
+    max_age_s = 86400
+    exclude_bottles = true
+
+Relative paths are resolved against the configuration file's folder. :func:`load_config` checks
+everything before anything starts and raises :class:`KioskConfigError` with one sentence
+naming the file and the field; a bad ``[hardware]`` table raises
+:class:`hardware.config.HardwareConfigError` the same way.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from hardware.config import HardwareConfig, parse_hardware_config
+from kiosk.journey import JourneyConfig
+from kiosk.machine import MachineConfig
+from kiosk.purchase.model import FlowConfig, UnknownDispensePolicy
+from kiosk.purchase.policy import CardPolicy, OfflineCaps
+from sync.errors import ConfigError, ProtocolError
+from sync.mqtt import BrokerConfig, parse_broker_url
+from sync.protocol import validate_device_id
+
+LANGUAGE_CODES = ("en", "fr", "ar")
+DEFAULT_CONFIG = Path("/etc/perfume-kiosk/kiosk.toml")
+_KNOWN = frozenset(
+    {
+        "device_id",
+        "data_dir",
+        "broker_url",
+        "ca_file",
+        "cert_file",
+        "key_file",
+        "catalog",
+        "card_policy",
+        "offline_caps",
+        "unknown_dispense",
+        "payment_timeout_s",
+        "idle_s",
+        "prompt_s",
+        "language",
+        "receipt_base_url",
+    }
+)
+_CAPS = frozenset(
+    {"per_sale_minor", "daily_total_minor", "max_pending", "max_age_s", "exclude_bottles"}
+)
+EnumT = TypeVar("EnumT", bound=enum.Enum)
+_REQUIRED: Any = object()
+
+
+class KioskConfigError(ConfigError):
+    """The kiosk configuration is missing, unreadable or wrong; the message names the field."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class KioskConfig:
+    """The ``[kiosk]`` table, checked."""
+
+    device_id: str
+    data_dir: Path
+    broker_url: str
+    catalog: Path
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    card_policy: CardPolicy = CardPolicy.REQUIRE_ONLINE
+    offline_caps: OfflineCaps = field(default_factory=OfflineCaps)
+    unknown_dispense: UnknownDispensePolicy = UnknownDispensePolicy.VOID
+    payment_timeout_s: float = 60.0
+    idle_s: float = 60.0
+    prompt_s: int = 10
+    language: str = "en"
+    receipt_base_url: str = JourneyConfig.receipt_base_url
+
+    def broker(self) -> BrokerConfig:
+        def text(path: Path | None) -> str | None:
+            return None if path is None else str(path)
+
+        return BrokerConfig(
+            url=self.broker_url,
+            client_id=self.device_id,
+            ca_file=text(self.ca_file),
+            cert_file=text(self.cert_file),
+            key_file=text(self.key_file),
+        )
+
+    def flow(self) -> FlowConfig:
+        return FlowConfig(
+            payment_timeout_s=self.payment_timeout_s,
+            card_policy=self.card_policy,
+            offline_caps=self.offline_caps,
+            unknown_dispense=self.unknown_dispense,
+        )
+
+    def machine(self) -> MachineConfig:
+        return MachineConfig(
+            device_id=self.device_id,
+            data_dir=self.data_dir,
+            broker=self.broker(),
+            flow=self.flow(),
+        )
+
+    def journey(self) -> JourneyConfig:
+        return JourneyConfig(receipt_base_url=self.receipt_base_url)
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Everything one configuration file says: the kiosk and its hardware."""
+
+    kiosk: KioskConfig
+    hardware: HardwareConfig
+    path: Path
+
+
+def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``$PERFUME_KIOSK_CONFIG``, else ``$PERFUME_KIOSK_DATA/kiosk.toml``, else
+    ``/etc/perfume-kiosk/kiosk.toml``."""
+    env = os.environ if environ is None else environ
+    if env.get("PERFUME_KIOSK_CONFIG"):
+        return Path(env["PERFUME_KIOSK_CONFIG"])
+    if env.get("PERFUME_KIOSK_DATA"):
+        return Path(env["PERFUME_KIOSK_DATA"]) / "kiosk.toml"
+    return DEFAULT_CONFIG
+
+
+def load_config(path: str | Path) -> AppConfig:
+    """Read and check the whole file (``[kiosk]`` and ``[hardware]``)."""
+    path = Path(path)
+    where = str(path)
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise KioskConfigError(f"{where}: no such configuration file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KioskConfigError(f"{where}: cannot read the file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise KioskConfigError(f"{where}: not valid TOML: {exc}") from None
+    for table in ("kiosk", "hardware"):
+        if table not in document:
+            raise KioskConfigError(f"{where}: no [{table}] table")
+    unknown = sorted(set(document) - {"kiosk", "hardware"})
+    if unknown:
+        raise KioskConfigError(f"{where}: [{unknown[0]}] is not a known table (kiosk, hardware)")
+    kiosk = parse_kiosk_config(document["kiosk"], where=where, base=path.resolve().parent)
+    hardware = parse_hardware_config(document["hardware"], where=where)
+    if not hardware.card_readers:
+        raise KioskConfigError(f"{where}: hardware.card_readers must list at least one reader")
+    if hardware.dispenser is None:
+        raise KioskConfigError(f"{where}: hardware.dispenser is missing")
+    return AppConfig(kiosk=kiosk, hardware=hardware, path=path)
+
+
+def parse_kiosk_config(table: object, *, where: str = "<config>", base: Path) -> KioskConfig:
+    """Check a ``[kiosk]`` table already parsed from TOML; relative paths start at ``base``."""
+    r = _Reader(table, f"{where}: kiosk", base)
+    device_id = r.text("device_id")
+    try:
+        validate_device_id(device_id)
+    except ProtocolError as exc:
+        r.fail("device_id", str(exc).removeprefix("bad device id "))
+    broker_url = r.text("broker_url")
+    try:
+        tls, _host, _port = parse_broker_url(broker_url)
+    except ConfigError as exc:
+        r.fail("broker_url", f"must be mqtt://host:port or mqtts://host:port ({exc})")
+    ca_file, cert_file, key_file = (r.file(k) for k in ("ca_file", "cert_file", "key_file"))
+    if not tls:
+        for name, value in (("ca_file", ca_file), ("cert_file", cert_file), ("key_file", key_file)):
+            if value is not None:
+                r.fail(name, "applies to mqtts:// broker URLs only")
+    if (cert_file is None) != (key_file is None):
+        r.fail("cert_file" if cert_file is None else "key_file", "is needed with the other one")
+    return KioskConfig(
+        device_id=device_id,
+        data_dir=r.path("data_dir"),
+        broker_url=broker_url,
+        catalog=r.existing_file("catalog"),
+        ca_file=ca_file,
+        cert_file=cert_file,
+        key_file=key_file,
+        card_policy=r.choice("card_policy", CardPolicy, CardPolicy.REQUIRE_ONLINE),
+        offline_caps=_caps(r),
+        unknown_dispense=r.choice(
+            "unknown_dispense", UnknownDispensePolicy, UnknownDispensePolicy.VOID
+        ),
+        payment_timeout_s=r.number("payment_timeout_s", 60.0, lo=5.0, hi=600.0),
+        idle_s=r.number("idle_s", 60.0, lo=5.0, hi=3600.0),
+        prompt_s=r.integer("prompt_s", 10, lo=1, hi=120),
+        language=r.one_of("language", LANGUAGE_CODES, "en"),
+        receipt_base_url=r.url("receipt_base_url", JourneyConfig.receipt_base_url),
+    )
+
+
+def _caps(r: _Reader) -> OfflineCaps:
+    if "offline_caps" not in r.table:
+        return OfflineCaps()
+    c = _Reader(r.table["offline_caps"], f"{r.where}.offline_caps", r.base, known=_CAPS)
+    d = OfflineCaps()
+    return OfflineCaps(
+        per_sale_minor=c.integer("per_sale_minor", d.per_sale_minor, lo=0),
+        daily_total_minor=c.integer("daily_total_minor", d.daily_total_minor, lo=0),
+        max_pending=c.integer("max_pending", d.max_pending, lo=0),
+        max_age_s=c.number("max_age_s", d.max_age_s, lo=0.0, hi=7 * 24 * 3600.0),
+        exclude_bottles=c.flag("exclude_bottles", d.exclude_bottles),
+    )
+
+
+class _Reader:
+    """Typed reads from one TOML table; every failure names ``<where>.<key>``."""
+
+    def __init__(
+        self, table: object, where: str, base: Path, *, known: frozenset[str] = _KNOWN
+    ) -> None:
+        if not isinstance(table, dict):
+            raise KioskConfigError(f"{where} must be a table")
+        self.table: dict[str, Any] = table
+        self.where = where
+        self.base = base
+        unknown = sorted(set(table) - known)
+        if unknown:
+            self.fail(unknown[0], f"is not a known key (known: {', '.join(sorted(known))})")
+
+    def fail(self, key: str, message: str) -> Any:
+        raise KioskConfigError(f"{self.where}.{key} {message}")
+
+    def _get(self, key: str, kind: Any, what: str, default: object) -> Any:
+        if key not in self.table:
+            if default is _REQUIRED:
+                self.fail(key, "is missing")
+            return default
+        value = self.table[key]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            self.fail(key, f"must be {what}, not {value!r}")
+        return value
+
+    def text(self, key: str, default: str = _REQUIRED) -> str:
+        value: str = self._get(key, str, "a string", default)
+        if not value.strip():
+            self.fail(key, "must not be empty")
+        return value
+
+    def path(self, key: str) -> Path:
+        return self.base / Path(self.text(key)).expanduser()
+
+    def existing_file(self, key: str) -> Path:
+        path = self.path(key)
+        if not path.is_file():
+            self.fail(key, f"{path} is not a file")
+        if not os.access(path, os.R_OK):
+            self.fail(key, f"{path} is not readable")
+        return path
+
+    def file(self, key: str) -> Path | None:
+        return self.existing_file(key) if key in self.table else None
+
+    def number(self, key: str, default: float, *, lo: float, hi: float = float("inf")) -> float:
+        value = self._get(key, int | float, "a number", default)
+        if not lo <= value <= hi:
+            bounds = f"between {lo:g} and {hi:g}" if hi != float("inf") else f">= {lo:g}"
+            self.fail(key, f"must be {bounds}, not {value!r}")
+        return float(value)
+
+    def integer(self, key: str, default: int, *, lo: int, hi: int = 2**53) -> int:
+        value: int = self._get(key, int, "a whole number", default)
+        if not lo <= value <= hi:
+            bounds = f"between {lo} and {hi}" if hi != 2**53 else f">= {lo}"
+            self.fail(key, f"must be {bounds}, not {value!r}")
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value: bool = self._get(key, bool, "true or false", default)
+        return value
+
+    def one_of(self, key: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.text(key, default)
+        if value not in allowed:
+            self.fail(key, f"must be one of {', '.join(map(repr, allowed))}, not {value!r}")
+        return value
+
+    def choice(self, key: str, kind: type[EnumT], default: EnumT) -> EnumT:
+        allowed = tuple(str(m.value) for m in kind)
+        return kind(self.one_of(key, allowed, str(default.value)))
+
+    def url(self, key: str, default: str) -> str:
+        value = self.text(key, default)
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            self.fail(key, f"must be an http:// or https:// URL, not {value!r}")
+        return value
