@@ -9,6 +9,10 @@ in a single slot and replaces any older waiting frame (counted as dropped), so a
 never builds a queue and the decoder always works on the freshest picture. The shared
 :class:`~hardware.scanner.dispatch.ScanDispatcher` then debounces (a code held in view is
 reported once) and drops card numbers.
+
+Live preview: :meth:`CameraLoyaltyScanner.add_frame_listener` hands every frame the decoder is
+offered to a listener as well (the touchscreen shows it), synchronously and before decoding.
+Listeners only display frames; none may keep or send them anywhere.
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ def decode_frame(
 
 
 Decoder = Callable[[Frame], Sequence[DecodedSymbol]]
+FrameListener = Callable[[Frame], None]
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,7 @@ class CameraLoyaltyScanner(LoyaltyScanner):
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
+        self._frame_listeners: list[FrameListener] = []
         self._submitted = self._decoded = self._dropped = self._failed = 0
 
     @property
@@ -171,10 +177,29 @@ class CameraLoyaltyScanner(LoyaltyScanner):
         self._enabled = False
         self._waiting = None
 
+    def add_frame_listener(self, listener: FrameListener) -> None:
+        """Call ``listener`` with every frame :meth:`submit_frame` accepts (a live preview).
+
+        Called synchronously on the submitting thread, before decoding: keep it cheap (store
+        the frame, draw it later). A listener that raises is logged and the frame still goes
+        to the decoder."""
+        self._frame_listeners.append(listener)
+
+    def remove_frame_listener(self, listener: FrameListener) -> None:
+        """Stop calling ``listener`` (no error if it was not registered)."""
+        if listener in self._frame_listeners:
+            self._frame_listeners.remove(listener)
+
     def submit_frame(self, frame: Frame) -> None:
         """Offer the newest camera frame; never blocks. Ignored while disabled or closed."""
         if not self._enabled or self._task is None:
             return
+        for listener in list(self._frame_listeners):
+            try:
+                listener(frame)
+            except Exception:
+                # A preview's bug must not stop scanning.
+                log.exception("camera frame listener %r failed", listener)
         self._submitted += 1
         if self._waiting is not None:
             self._dropped += 1

@@ -29,6 +29,7 @@ class IdleWatcher(QObject):
         self.vm = vm
         self.prompt_s = prompt_s
         self.prompting = False
+        self.suspended = False  # the technician's service menu is open (kiosk.ui.service)
         self._left = 0
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
@@ -51,7 +52,18 @@ class IdleWatcher(QObject):
             self.prompting = False
             self._tick.stop()
             self.promptDidHide.emit()
-        self._idle.start()
+        if not self.suspended:
+            self._idle.start()
+
+    def suspend(self) -> None:
+        """No prompt until :meth:`resume` (the service menu covers the shopper screens)."""
+        self.poke()
+        self.suspended = True
+        self._idle.stop()
+
+    def resume(self) -> None:
+        self.suspended = False
+        self.poke()
 
     def _endable(self) -> bool:
         view = self.vm.view

@@ -18,7 +18,7 @@ from kiosk.ui.idle import IdleWatcher
 from kiosk.ui.screens.base import ScreenBase, UiContext
 from kiosk.ui.widgets import SvgImage, button, card, label
 
-LOGO = "assets/brand/logo.svg"
+LOGO = "assets/brand/logo-light.svg"
 
 
 class Header(QWidget):
@@ -28,10 +28,12 @@ class Header(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(32, 16, 32, 16)
         self.logo = SvgImage(LOGO)
-        self.logo.setFixedSize(260, 80)
+        self.logo.setFixedSize(220, 72)
         self.text_size = button(name="textSize")
         self.reach = button(name="reach")
         self.language = button(name="language")
+        for toggle in (self.text_size, self.reach):
+            toggle.setCheckable(True)
         row.addWidget(self.logo)
         row.addStretch(1)
         for b in (self.text_size, self.reach, self.language):
@@ -42,10 +44,20 @@ class Header(QWidget):
 
     def retranslate(self) -> None:
         settings = self.ctx.settings
-        self.text_size.setText(
-            self.tr("Aa Normal text") if settings.large_text else self.tr("Aa Large text")
+        # Symbols every shopper knows, so the header fits in every language; screen readers
+        # and tests get the words through the accessible names.
+        self.text_size.setText("A−" if settings.large_text else "A+")
+        self.text_size.setChecked(settings.large_text)
+        self.text_size.setAccessibleName(
+            self.tr("Normal text") if settings.large_text else self.tr("Large text")
         )
-        self.reach.setText(self.tr("Controls up") if settings.reach else self.tr("Controls down"))
+        self.reach.setText("♿")
+        self.reach.setChecked(settings.reach)
+        self.reach.setAccessibleName(
+            self.tr("Controls back to normal")
+            if settings.reach
+            else self.tr("Controls within reach")
+        )
         nxt = self.ctx.languages.next_code()
         self.language.setText(dict(LANGUAGES)[nxt])
         self.language.setAccessibleName(self.tr("Change language"))

@@ -46,7 +46,13 @@ TEXT_PAIRS: tuple[tuple[str, str, str], ...] = (
     (DANGER, BG, "errors"),
     (DANGER, SURFACE, "errors on cards"),
     (SUCCESS, BG, "confirmations"),
+    (SUCCESS, SURFACE, "confirmations on cards"),
+    (DANGER, SURFACE_HI, "notices on banners"),
+    (ACCENT, SURFACE_HI, "highlights on banners"),
     *((ON_ACCENT, colour, f"family tile {name}") for name, colour in FAMILY_COLOURS.items()),
+    (ON_ACCENT, TEXT, "the 'All' tile"),
+    (ON_ACCENT, DANGER, "sold-out pill"),
+    (MUTED, SURFACE_HI, "secondary text on raised cards"),
 )
 
 
@@ -95,6 +101,10 @@ class Theme:
     def button(self) -> int:
         return self.px(30)
 
+    @property
+    def display(self) -> int:
+        return self.px(72)
+
     def stylesheet(self) -> str:
         return f"""
         QWidget {{ background: {BG}; color: {TEXT}; font-family: "DejaVu Sans";
@@ -124,4 +134,14 @@ class Theme:
                                    font-size: {self.heading}px; font-weight: 600; }}
         QScrollArea, QScrollArea > QWidget > QWidget {{ background: transparent; border: none; }}
         QScrollBar:vertical {{ width: 0px; }}
+        QLabel[role="display"] {{ color: {ACCENT}; font-size: {self.display}px;
+                                 font-weight: 600; }}
+        QLabel[role="onTile"] {{ color: {ON_ACCENT}; font-size: {self.button}px;
+                                font-weight: 600; }}
+        QLabel[role="strike"] {{ color: {MUTED}; font-size: {self.body}px;
+                                text-decoration: line-through; }}
+        QLabel[role="badge"] {{ background: {ACCENT}; color: {ON_ACCENT}; border-radius: 12px;
+                               padding: 4px 14px; font-size: {self.small}px; font-weight: 600; }}
+        QLabel[role="soldOut"] {{ background: {DANGER}; color: {ON_ACCENT}; border-radius: 12px;
+                                 padding: 4px 14px; font-size: {self.small}px; font-weight: 600; }}
         """

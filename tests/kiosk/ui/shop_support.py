@@ -6,7 +6,6 @@ script) so the overflow checks see texts at least as long as the real translatio
 from __future__ import annotations
 
 import copy
-import ctypes
 import json
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import PySide6
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QScrollArea, QWidget
 
@@ -30,20 +28,6 @@ from kiosk.ui.shell import KioskWindow
 from kiosk.ui.viewmodel import DisplaySettings, JourneyViewModel
 from tests.kiosk.ui.audit import audit
 
-
-def _keep_none_alive() -> None:
-    """PySide6 6.12.0 (an abi3 wheel) returns ``None`` from every void Qt method without
-    taking a reference; on Python 3.11, where ``None`` is not immortal, each call drops one
-    reference (``QLabel.setText`` x 1000 = -1000) until the interpreter aborts with
-    "none_dealloc". PySide6 6.11.2 does not; on 3.12+ ``None`` is immortal. Until the project
-    pins a fixed version, give ``None`` enough references for any test run."""
-    if sys.version_info < (3, 12) and PySide6.__version__ == "6.12.0":
-        refcount = ctypes.c_ssize_t.from_address(id(None))
-        if refcount.value < 1 << 40:  # once per process, whoever does it first
-            refcount.value += 1 << 40
-
-
-_keep_none_alive()
 ROOT = Path(__file__).parents[3]
 DEMO = ROOT / "assets/catalog/demo.json"
 SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
