@@ -56,8 +56,10 @@ def render_all(
     languages: list[str] | None = None,
     orientations: list[str] | None = None,
     scale: float = 1.0,
+    settle_ms: int = 400,
 ) -> Iterator[Path]:
     from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from kiosk.journey.gallery import gallery
@@ -85,7 +87,12 @@ def render_all(
                     if only and screen not in only:
                         continue
                     ctx.vm.show(view)
-                    app.processEvents()
+                    QTest.qWait(settle_ms)  # fades and count-ups finish (~320 ms)
+                    if window.size().toTuple() != ORIENTATIONS[orientation]:
+                        # a screen laid out for the other orientation may have pushed the
+                        # window's minimum for one turn: a kiosk's window never grows
+                        window.resize(*ORIENTATIONS[orientation])
+                        QTest.qWait(50)
                     image = window.grab()
                     if scale != 1.0:
                         image = image.scaled(

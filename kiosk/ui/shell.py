@@ -34,6 +34,7 @@ class Header(QWidget):
         self.language = button(name="language")
         for toggle in (self.text_size, self.reach):
             toggle.setCheckable(True)
+        self.text_size.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # "A+", never "+A"
         row.addWidget(self.logo)
         row.addStretch(1)
         for b in (self.text_size, self.reach, self.language):
