@@ -4,6 +4,9 @@ and loyalty keys, loaded from JSON data (schema in ``docs/pricing.md``).
 Offers :class:`Catalog` (``load``/``loads``/``from_json``, lookups by product id and SKU,
 ``apply_update`` for versioned pushes) and its frozen parts. Validation is strict: the first
 bad field raises one :class:`CatalogError` naming its JSON path (``$.products[2].spray.doses``).
+Shopper text is English with optional translations (``kiosk.localized``):
+``product.text("description", lang)``, ``catalog.family_name(id, lang)``,
+``catalog.notes_in(product, lang)``, ``promotion.label_for(lang)``.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Literal, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.localized import NO_TRANSLATIONS, Localized, parse_i18n, parse_note_glossary
 from kiosk.money import CURRENCY_RE, Money
 from sync.protocol import Unit
 
@@ -60,6 +64,10 @@ class ScentFamily:
     name: str
     colour: str | None = None  # "#rrggbb" tile colour for the browse screen
     icon: str | None = None  # asset path of a one-colour line icon, like Product.image
+    i18n: Localized = NO_TRANSLATIONS  # "name" in other languages
+
+    def name_in(self, language: str) -> str:
+        return self.i18n.get("name", language, self.name)
 
 
 @dataclass(frozen=True)
@@ -116,10 +124,15 @@ class Product:
     image: str  # asset path relative to the application root
     spray: SprayOffer | None
     bottles: tuple[BottleOffer, ...]
+    i18n: Localized = NO_TRANSLATIONS  # "description" in other languages (names are brands)
 
     @property
     def offers(self) -> tuple[Offer, ...]:
         return ((self.spray,) if self.spray else ()) + self.bottles
+
+    def text(self, field_name: Literal["description"], language: str) -> str:
+        """A translatable field in ``language`` (``"fr"``), falling back to English."""
+        return self.i18n.get(field_name, language, getattr(self, field_name))
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,7 @@ class Catalog:
     products: tuple[Product, ...]
     promotions: tuple[Promotion, ...]
     loyalty: LoyaltySettings
+    note_names: Localized = NO_TRANSLATIONS  # note (English) -> name, per language
     _by_product: Mapping[str, Product] = field(init=False, repr=False, compare=False)
     _by_sku: Mapping[str, Offer] = field(init=False, repr=False, compare=False)
 
@@ -175,6 +189,25 @@ class Catalog:
         if found is None:
             raise UnknownItemError(f"unknown scent family {family_id!r}")
         return found
+
+    def promotion(self, promotion_id: str) -> Promotion:
+        found = next((p for p in self.promotions if p.id == promotion_id), None)
+        if found is None:
+            raise UnknownItemError(f"unknown promotion {promotion_id!r}")
+        return found
+
+    def family_name(self, family_id: str, language: str) -> str:
+        """The scent family's name in ``language``, falling back to English."""
+        return self.family(family_id).name_in(language)
+
+    def note_name(self, note: str, language: str) -> str:
+        """A note (as the products write it, in English) in ``language``, else as written."""
+        return self.note_names.get(note, language, note)
+
+    def notes_in(self, product: Product, language: str) -> Notes:
+        """``product.notes`` with each note named in ``language``."""
+        return Notes(*(tuple(self.note_name(n, language) for n in layer) for layer in (
+            product.notes.top, product.notes.heart, product.notes.base)))  # fmt: skip
 
     def tax_class(self, tax_class_id: str) -> TaxClass:
         found = next((t for t in self.tax_classes if t.id == tax_class_id), None)
@@ -326,7 +359,7 @@ def _parse_catalog(r: FieldReader) -> Catalog:
     from kiosk.promotions import parse_promotion
 
     r.obj({"schema", "version", "currency", "timezone", "taxClasses", "families", "products",
-           "loyalty"}, frozenset({"promotions"}))  # fmt: skip
+           "loyalty"}, frozenset({"promotions", "i18n"}))  # fmt: skip
     if r.integer("schema", lo=0) != SCHEMA:
         r.fail(f"unsupported schema, expected {SCHEMA}", "schema")
     version = r.integer("version", lo=1)
@@ -352,7 +385,12 @@ def _parse_catalog(r: FieldReader) -> Catalog:
         products=products,
         promotions=promos,
         loyalty=parse_loyalty_settings(r.child("loyalty")),
+        note_names=parse_note_glossary(r, {n for p in products for n in _all_notes(p)}),
     )
+
+
+def _all_notes(product: Product) -> tuple[str, ...]:
+    return product.notes.top + product.notes.heart + product.notes.base
 
 
 def _asset_path(r: FieldReader, key: str) -> str:
@@ -363,16 +401,17 @@ def _asset_path(r: FieldReader, key: str) -> str:
 
 
 def _parse_family(r: FieldReader) -> ScentFamily:
-    r.obj({"id", "name"}, frozenset({"colour", "icon"}))
+    r.obj({"id", "name"}, frozenset({"colour", "icon", "i18n"}))
     r.claim("id", "scent family", family_id := r.ident("id"))
     colour = r.text("colour", max_len=7, pattern=_COLOUR_RE) if r.has("colour") else None
     icon = _asset_path(r, "icon") if r.has("icon") else None
-    return ScentFamily(family_id, r.text("name"), colour, icon)
+    name, i18n = r.text("name"), parse_i18n(r, {"name": 80})
+    return ScentFamily(family_id, name, colour, icon, i18n)
 
 
 def _parse_product(r: FieldReader, currency: str) -> Product:
     r.obj({"id", "name", "house", "family", "notes", "intensity", "description", "image"},
-          frozenset({"spray", "bottles"}))  # fmt: skip
+          frozenset({"spray", "bottles", "i18n"}))  # fmt: skip
     r.claim("id", "product", product_id := r.ident("id"))
     r.require("family", "scent family", family := r.ident("family"))
     image = _asset_path(r, "image")
@@ -392,6 +431,7 @@ def _parse_product(r: FieldReader, currency: str) -> Product:
         image=image,
         spray=spray,
         bottles=bottles,
+        i18n=parse_i18n(r, {"description": 1000}),
     )
 
 

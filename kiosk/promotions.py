@@ -24,10 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from kiosk.catalog import ID_RE, FieldReader, Offer, OfferKind
+from kiosk.localized import NO_TRANSLATIONS, Localized, parse_i18n
 from kiosk.money import Money, div_round_half_up
 
 _HHMM_RE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 BP = 10_000  # basis points in 100 %
+# The discount id of a loyalty-points redemption (kiosk.pricing); no promotion may use it.
+LOYALTY_REDEMPTION_ID = "loyalty-redemption"
 
 
 class Stacking(enum.Enum):
@@ -108,6 +111,11 @@ class Promotion:
     member_price: Money | None = None
     trigger: Target | None = None
     same_product: bool = False
+    i18n: Localized = NO_TRANSLATIONS  # "label" in other languages
+
+    def label_for(self, language: str) -> str:
+        """The shopper-facing label in ``language`` (``"fr"``), falling back to English."""
+        return self.i18n.get("label", language, self.label)
 
     def is_active(self, local: datetime, *, has_member: bool) -> bool:
         """True at catalog-local time ``local`` for a cart with (or without) a verified member."""
@@ -199,7 +207,7 @@ def _select(
 
 # --- the catalog's "promotions" section -------------------------------------------------------
 
-_COMMON = frozenset({"appliesTo", "priority", "stacking", "membersOnly", "windows"})
+_COMMON = frozenset({"appliesTo", "priority", "stacking", "membersOnly", "windows", "i18n"})
 _SPECIFIC = frozenset({"percentBp", "amountOffMinor", "priceMinor", "trigger", "sameProduct"})
 _BY_TYPE = {
     PromotionType.PERCENT_OFF: ({"percentBp"}, frozenset()),
@@ -219,6 +227,8 @@ def parse_promotion(r: FieldReader, currency: str, offers: Mapping[str, Offer]) 
             r.fail(f"not used by type {ptype.value!r}", key)
     r.obj({"id", "label", "type"} | required, _COMMON | optional)
     r.claim("id", "promotion", promo_id := r.ident("id"))
+    if promo_id == LOYALTY_REDEMPTION_ID:
+        r.fail("reserved for loyalty-points redemption", "id")
     target = _parse_target(r.child("appliesTo"), offers) if r.has("appliesTo") else Target()
     members_only = r.flag("membersOnly", default=ptype is PromotionType.MEMBER_PRICE)
     if ptype is PromotionType.MEMBER_PRICE:
@@ -250,6 +260,7 @@ def parse_promotion(r: FieldReader, currency: str, offers: Mapping[str, Offer]) 
         member_price=None if price is None else Money(price, currency),
         trigger=trigger,
         same_product=r.flag("sameProduct", default=False),
+        i18n=parse_i18n(r, {"label": 80}),
     )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +151,11 @@ def test_lookups() -> None:
         cat.tax_class("vat99")
     with pytest.raises(UnknownItemError):
         cat.family("aquatic")
+    assert cat.promotion("happy-hour").type is PromotionType.PERCENT_OFF
+    with pytest.raises(UnknownItemError):
+        cat.promotion("black-friday")
+    with pytest.raises(UnknownItemError):
+        cat.family_name("aquatic", "fr")
 
 
 def test_version_update_rules() -> None:
@@ -267,6 +274,25 @@ BAD: list[tuple[str, Callable[[Data], None], str]] = [
     ("$.loyalty.keys[0].id", _set("loyalty.keys[0].id", ""), "printable"),
     ("$.loyalty.pointsPerCurrencyUnit", _set("loyalty.pointsPerCurrencyUnit", -1), "integer"),
     ("$.loyalty", _set("loyalty", []), "object"),
+    ("$.products[0].i18n.en", _set("products[0].i18n.en", {"description": "x"}), "base text"),
+    ("$.products[0].i18n.FR", _set("products[0].i18n.FR", {"description": "x"}), "language"),
+    ("$.products[0].i18n.fr-CA", _set("products[0].i18n.fr-CA", {"description": "x"}), "code"),
+    ("$.products[0].i18n.fr.name", _set("products[0].i18n.fr.name", "Voile"), "unknown field"),
+    ("$.products[0].i18n.fr.description", _set("products[0].i18n.fr.description", ""), "print"),
+    ("$.products[0].i18n.ar.description", _set("products[0].i18n.ar.description", 5), "string"),
+    ("$.products[0].i18n.fr", _set("products[0].i18n.fr", {}), "at least one of description"),
+    ("$.products[0].i18n", _set("products[0].i18n", ["fr"]), "object of languages"),
+    ("$.families[0].i18n.ar.name", _set("families[0].i18n.ar.name", "x" * 81), "printable"),
+    ("$.families[0].i18n.fr.colour", _set("families[0].i18n.fr.colour", "#fff"), "unknown"),
+    ("$.promotions[0].i18n.fr.label", _set("promotions[0].i18n.fr.label", "a\x07"), "printable"),
+    ("$.promotions[1].i18n.ar.title", _set("promotions[1].i18n.ar.title", "x"), "unknown field"),
+    ("$.i18n.fr.notes.kryptonite", _set("i18n.fr.notes.kryptonite", "x"), "no product has"),
+    ("$.i18n.fr.notes.pear", _set("i18n.fr.notes.pear", "x" * 41), "printable"),
+    ("$.i18n.fr.notes", _set("i18n.fr.notes", {}), "note names"),
+    ("$.i18n.fr.notes", _set("i18n.fr.notes", ["pear"]), "note names"),
+    ("$.i18n.ar.descriptions", _set("i18n.ar.descriptions", {}), "unknown field"),
+    ("$.i18n.fr", _set("i18n.fr", {}), "at least one of notes"),
+    ("$.i18n.en", _set("i18n.en", {"notes": {"pear": "pear"}}), "base text"),
 ]
 
 
@@ -315,6 +341,9 @@ def test_top_level_must_be_an_object(doc: object) -> None:
 def test_optional_sections() -> None:
     data = demo_data()
     del data["promotions"]
+    del data["i18n"]
+    del data["families"][0]["i18n"]
+    del data["products"][0]["i18n"]
     del data["products"][0]["bottles"]
     del data["products"][1]["spray"]
     del data["families"][0]["colour"]
@@ -324,7 +353,59 @@ def test_optional_sections() -> None:
     assert cat.families[0].colour is None and cat.families[0].icon is None
     assert cat.product("aurora-veil").bottles == ()
     assert cat.product("cedar-lantern").spray is None
+    # without translations everything reads in English
+    aurora = cat.product("aurora-veil")
+    assert aurora.text("description", "fr") == aurora.description
+    assert cat.family_name("floral", "ar") == "Floral"
+    assert cat.notes_in(aurora, "fr") == aurora.notes
+    assert cat.family_name("woody", "fr") == "Boisé"  # the others keep theirs
 
 
 def test_equal_data_gives_equal_catalogs() -> None:
     assert Catalog.from_json(demo_data()) == Catalog.from_json(demo_data())
+
+
+ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
+
+
+def test_demo_catalog_speaks_french_and_arabic() -> None:
+    """Every family name, description, promotion label and note has French and Arabic text;
+    brand names (perfume and house) are never translated."""
+    cat = Catalog.load(DEMO)
+    texts: list[tuple[str, str, str]] = []  # (english, french, arabic)
+    texts += [(f.name, f.name_in("fr"), f.name_in("ar")) for f in cat.families]
+    for p in cat.products:
+        texts.append((p.description, p.text("description", "fr"), p.text("description", "ar")))
+        assert p.i18n.languages == {"fr", "ar"} and not p.i18n.has("name", "fr")
+    texts += [(p.label, p.label_for("fr"), p.label_for("ar")) for p in cat.promotions]
+    notes = sorted({n for p in cat.products for layer in astuple(p.notes) for n in layer})
+    assert len(notes) >= 60
+    texts += [(n, cat.note_name(n, "fr"), cat.note_name(n, "ar")) for n in notes]
+    assert len(texts) == 6 + 24 + 3 + len(notes)
+    for english, french, arabic in texts:
+        assert arabic != english and french, english
+        assert ARABIC_LETTER.search(arabic) and not re.search("[A-Za-z]", arabic), arabic
+        assert not ARABIC_LETTER.search(french) and "'" not in french, french  # typographic ’
+    descriptions = [(p.description, p.text("description", "fr")) for p in cat.products]
+    assert all(en != fr for en, fr in descriptions)
+    assert (
+        cat.family_name("citrus", "fr") == "Agrumes" and cat.family_name("citrus", "en") == "Citrus"
+    )
+    assert cat.promotion("member-ember-silk-30").label_for("ar") == "سعر الأعضاء"
+
+
+def test_language_fallback() -> None:
+    """A region or an unknown language: the bare language's text, else English."""
+    cat = Catalog.load(DEMO)
+    product = cat.product("honey-brioche")
+    french = product.text("description", "fr")
+    assert product.text("description", "fr-CA") == product.text("description", "fr_BE") == french
+    assert product.text("description", "de") == product.description
+    assert product.text("description", "en") == product.description
+    assert cat.note_name("honey", "FR") == "miel" and cat.note_name("honey", "es") == "honey"
+    assert cat.note_name("not a note", "fr") == "not a note"
+    happy = cat.promotion("happy-hour")
+    assert happy.label_for("ar") != happy.label and happy.label_for("it") == happy.label
+    notes_ar = cat.notes_in(product, "ar")
+    assert len(notes_ar.top) == len(product.notes.top) and notes_ar.top != product.notes.top
+    assert hash(product) == hash(Catalog.load(DEMO).product("honey-brioche"))

@@ -53,13 +53,14 @@ class AttractScreen(ScreenBase):
 
     def slides(self) -> list[tuple[str, str, str, str]]:
         """(kicker, headline, detail, image) for each slide: promotions first, then scents."""
-        catalog = self.ctx.catalog
+        catalog, code = self.ctx.catalog, self.ctx.languages.code
+        images = [p.image for p in catalog.products]
         out = [
-            (self.tr("Today"), p.label, "", catalog.products[i % len(catalog.products)].image)
+            (self.tr("Today"), p.label_for(code), "", images[i % len(images)])
             for i, p in enumerate(catalog.promotions)
             if not p.members_only
         ]
-        out += [(p.house, p.name, p.description, p.image) for p in catalog.products]
+        out += [(p.house, p.name, p.text("description", code), p.image) for p in catalog.products]
         return out
 
     def render(self, view: View) -> None:

@@ -136,7 +136,7 @@ class BrowseScreen(ScreenBase):
         self.banner_text.setText(messages.unavailable_text(Unavailable.CARDS_OFFLINE))
         self.notice.setVisible(view.notice is not Notice.NONE)
         self.notice.setText(messages.notice_text(view.notice))
-        names = {f.id: messages.family_name(f.id, f.name) for f in catalog.families}
+        names = {f.id: f.name_in(self.ctx.languages.code) for f in catalog.families}
         for tile in self.tiles:
             if tile.key is None:
                 tile.set_text(self.tr("All scents"))

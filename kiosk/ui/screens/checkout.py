@@ -140,7 +140,7 @@ class CheckoutScreen(ScreenBase):
         self.house.setText(product.house)
         self.offer_name.setText(offer_text(offer) if offer is not None else "")
         self.offer_name.setVisible(offer is not None)
-        self.description.setText(product.description)
+        self.description.setText(product.text("description", self.ctx.languages.code))
 
     def _render_quote(self, quote: Quote | None) -> None:
         self.summary.setVisible(quote is not None)
@@ -148,7 +148,7 @@ class CheckoutScreen(ScreenBase):
             return
         money = self.ctx.languages.money
         self.list_row.set(self.tr("List price"), money(quote.list_total))
-        labels = {p.id: p.label for p in self.ctx.catalog.promotions}
+        labels = {p.id: p.label_for(self.ctx.languages.code) for p in self.ctx.catalog.promotions}
         discounts = [d for line in quote.lines for d in line.discounts]
         for i, row in enumerate(self.discount_rows):
             row.setVisible(i < len(discounts))

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 from kiosk.catalog import Product
 from kiosk.finder import Answer, Finder, Question, recommend
 from kiosk.journey import View
-from kiosk.ui import messages
 from kiosk.ui.assets import asset_path
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.theme import ACCENT, LINE, SURFACE
@@ -209,11 +208,13 @@ class FinderScreen(ScreenBase):
         fade_in(self.result_host, ms=400)
 
     def _render_card(self, card: ProductCard, p: Product, view: View, *, best: bool) -> None:
-        family = next((f.name for f in self.ctx.catalog.families if f.id == p.family_id), "")
-        notes = ", ".join((*p.notes.top[:1], *p.notes.heart[:2]))
+        code = self.ctx.languages.code
+        family = self.ctx.catalog.family_name(p.family_id, code)
+        local = self.ctx.catalog.notes_in(p, code)
+        notes = ", ".join((*local.top[:1], *local.heart[:2]))
         card.set_extra(
             badge=self.tr("Best match") if best else "",
-            detail=f"{messages.family_name(p.family_id, family)} · {notes}",
+            detail=f"{family} · {notes}",
         )
         offer, several = cheapest(p, view)
         card.set_state(

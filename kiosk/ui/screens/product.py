@@ -141,15 +141,15 @@ class ProductScreen(ScreenBase):
             self._show_product(product)
         self.house.setText(product.house)
         self.name.setText(product.name)
-        family = next((f for f in self.ctx.catalog.families if f.id == product.family_id), None)
-        self.family.setText(
-            messages.family_name(product.family_id, family.name if family else product.family_id)
-        )
+        code = self.ctx.languages.code
+        self.family.setText(self.ctx.catalog.family_name(product.family_id, code))
         self._render_intensity(product.intensity)
-        self.description.setText(product.description)
-        self.description.setVisible(bool(product.description))
+        description = product.text("description", code)
+        self.description.setText(description)
+        self.description.setVisible(bool(description))
         titles = (self.tr("Top notes"), self.tr("Heart notes"), self.tr("Base notes"))
-        values = (product.notes.top, product.notes.heart, product.notes.base)
+        notes = self.ctx.catalog.notes_in(product, code)
+        values = (notes.top, notes.heart, notes.base)
         for title, value, t_label, v_label in zip(
             titles, values, self.note_titles, self.note_values, strict=True
         ):
@@ -209,6 +209,7 @@ class ProductScreen(ScreenBase):
 
     def _render_offers(self, product: Product, view: View) -> None:
         money = self.ctx.languages.money
+        labels = {p.id: p.label_for(self.ctx.languages.code) for p in self.ctx.catalog.promotions}
         for sku, line in self.prices(product, view).items():
             offer = self.ctx.catalog.offer(sku)
             title, detail = self._offer_words(offer)
@@ -218,7 +219,7 @@ class ProductScreen(ScreenBase):
                 detail=detail,
                 price=money(line.list_total - line.discount_total),
                 was=money(line.list_total) if promos else "",
-                promotion=" · ".join(d.label for d in promos),
+                promotion=" · ".join(labels.get(d.promotion_id, d.label) for d in promos),
                 sold_out_text=self.tr("Sold out") if view.offer_sold_out(sku) else "",
             )
 

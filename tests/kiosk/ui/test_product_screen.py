@@ -8,7 +8,7 @@ the view-model."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import astuple, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -133,11 +133,12 @@ def test_every_text_is_translated_or_catalog_data(ui: ShopUi) -> None:
     product = spray_product(ui.catalog)
     ui.show(priced(ui.catalog, product, GALLERY_TIME))
     screen = product_screen(ui)
-    data = {product.name, product.house, product.description}
-    data |= {
-        ", ".join(n[:1].upper() + n[1:] for n in notes) for notes in product.notes.__dict__.values()
-    }
-    data |= {p.label for p in ui.catalog.promotions}
+    # catalog data, in French when the catalog has it (kiosk.localized)
+    data = {product.name, product.house, product.text("description", "fr")}
+    data.add(ui.catalog.family_name(product.family_id, "fr"))
+    notes_fr = ui.catalog.notes_in(product, "fr")
+    data |= {", ".join(n[:1].upper() + n[1:] for n in notes) for notes in astuple(notes_fr)}
+    data |= {p.label_for("fr") for p in ui.catalog.promotions}
     untranslated = [
         lab.text()
         for lab in screen.findChildren(QLabel)
@@ -259,8 +260,7 @@ def test_details_show_the_product_data(ui: ShopUi) -> None:
     assert screen.name.text() == product.name
     assert screen.house.text() == product.house
     assert screen.description.text() == product.description
-    family = next(f for f in ui.catalog.families if f.id == product.family_id)
-    assert screen.family.text() == messages.family_name(family.id, family.name)
+    assert screen.family.text() == ui.catalog.family_name(product.family_id, "en")
     for value, notes in zip(
         screen.note_values,
         (product.notes.top, product.notes.heart, product.notes.base),
