@@ -58,6 +58,12 @@ def register(sub: Any) -> None:
         default=0,
         help="instead of bare sales: N simulated shoppers walk the real purchase flow",
     )
+    sim.add_argument(
+        "--members",
+        type=float,
+        default=0.0,
+        help="with --shoppers: share of shoppers who are loyalty members (earn, spend points)",
+    )
     sim.add_argument("--hardware-config", type=Path, help="TOML [hardware] file (default: demo)")
     sim.add_argument("--catalog", type=Path, default=DEFAULT_CATALOG)
     sim.add_argument("--seed", type=int, default=0)
@@ -66,8 +72,10 @@ def register(sub: Any) -> None:
 
 def _simulate(args: argparse.Namespace) -> int:
     parse_broker_url(args.broker)  # a malformed URL is an immediate, clear error
-    if args.sales < 0 or args.rate < 0 or args.shoppers < 0:
-        raise SystemExit("perfume-kiosk: error: --sales, --shoppers and --rate must be >= 0")
+    if args.sales < 0 or args.rate < 0 or args.shoppers < 0 or not 0 <= args.members <= 1:
+        raise SystemExit(
+            "perfume-kiosk: error: --sales, --shoppers and --rate must be >= 0, --members 0..1"
+        )
     if args.shoppers:
         from kiosk.shopping_sim import simulate_shoppers
 

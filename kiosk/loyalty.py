@@ -6,8 +6,9 @@ epoch seconds[, "exp": expiry epoch seconds]}`` and the signature is Ed25519 ove
 text ``PKL1.<payload>``. Offers :func:`verify_member_qr` (against the catalog's public keys),
 :func:`issue_member_qr` (for tests, the demo and the retailer's issuing tool: kiosks never hold
 a private key), :func:`points_for`, :class:`RedemptionPolicy` and :func:`parse_loyalty_settings`
-for the catalog's ``loyalty`` section. Errors never quote the scanned text: a scan may hold a
-card number or anything else the shopper did not mean to give us.
+for the catalog's ``loyalty`` section (with the optional point value that makes points
+redeemable; kiosk.pricing prices a redemption). Errors never quote the scanned text: a scan
+may hold a card number or anything else the shopper did not mean to give us.
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ class LoyaltyKey:
 class LoyaltySettings:
     points_per_currency_unit: int  # points per major unit (1 EUR) of a quote's total, floored
     keys: tuple[LoyaltyKey, ...]
+    point_value_minor: int = 0  # what one redeemed point is worth; 0: no redemption
+    max_redeem_share_bp: int = 10_000  # at most this share of a cart may be paid with points
+
+    @property
+    def redemption_enabled(self) -> bool:
+        return self.point_value_minor > 0 and self.max_redeem_share_bp > 0
 
 
 @dataclass(frozen=True)
@@ -292,7 +299,7 @@ class RedemptionPolicy:
 
 def parse_loyalty_settings(r: FieldReader) -> LoyaltySettings:
     """Validate the catalog's ``loyalty`` section."""
-    r.obj({"pointsPerCurrencyUnit", "keys"})
+    r.obj({"pointsPerCurrencyUnit", "keys"}, frozenset({"pointValueMinor", "maxRedeemShareBp"}))
     keys: list[LoyaltyKey] = []
     for k in r.items("keys"):
         k.obj({"id", "ed25519"})
@@ -305,4 +312,9 @@ def parse_loyalty_settings(r: FieldReader) -> LoyaltySettings:
         if len(raw) != 32:
             k.fail("expected the base64 raw 32-byte Ed25519 public key", "ed25519")
         keys.append(LoyaltyKey(key_id, raw))
-    return LoyaltySettings(r.integer("pointsPerCurrencyUnit", lo=0, hi=10_000), tuple(keys))
+    return LoyaltySettings(
+        r.integer("pointsPerCurrencyUnit", lo=0, hi=10_000),
+        tuple(keys),
+        point_value_minor=r.integer("pointValueMinor", lo=0, hi=1_000_000, default=0),
+        max_redeem_share_bp=r.integer("maxRedeemShareBp", lo=0, hi=10_000, default=10_000),
+    )

@@ -21,6 +21,7 @@ from kiosk.purchase.recovery import RecoveryReport, recover
 from kiosk.purchase.settlement import SettlementWorker
 from sync.engine import EngineConfig, SyncEngine
 from sync.ledger import Ledger, OutboxLimits
+from sync.loyalty import LoyaltyClient
 from sync.mqtt import BrokerConfig
 from sync.payments import PaymentsClient
 from sync.rpc import RpcClient
@@ -48,6 +49,7 @@ class Machine:
         self.ledger: Ledger | None = None
         self.engine: SyncEngine | None = None
         self.settlement: SettlementWorker | None = None
+        self.loyalty: LoyaltyClient | None = None  # balances for the screens; the flow's holds
         self._flow: PurchaseFlow | None = None
 
     @property
@@ -63,14 +65,16 @@ class Machine:
             self.ledger, EngineConfig(broker=cfg.broker, ack_timeout_s=cfg.ack_timeout_s)
         )
         await self.engine.start()
+        rpc = RpcClient(self.engine)
         client = PaymentsClient(
-            RpcClient(self.engine),
-            device_id=cfg.device_id,
-            call_timeout=cfg.payment_call_timeout_s,
+            rpc, device_id=cfg.device_id, call_timeout=cfg.payment_call_timeout_s
         )
         payments = MiddlewarePayments(client, cfg.device_id)
+        loyalty = self.loyalty = LoyaltyClient(
+            rpc, device_id=cfg.device_id, call_timeout=cfg.payment_call_timeout_s
+        )
         self.settlement = SettlementWorker(
-            engine=self.engine, payments=payments, retry_s=cfg.settle_retry_s
+            engine=self.engine, payments=payments, retry_s=cfg.settle_retry_s, loyalty=loyalty
         )
         report = await recover(
             engine=self.engine,
@@ -93,6 +97,7 @@ class Machine:
             settlement=self.settlement,
             authorizer=payments,
             config=cfg.flow,
+            loyalty=loyalty,
         )
         return report
 

@@ -10,7 +10,11 @@ classes (:class:`TaxClass`, :func:`apply_tax`, :func:`parse_tax_class` for the c
   ``kiosk.promotions`` and never exceed the list total;
 - the discounted amount is the taxable base. Inclusive tax: ``tax = base x r / (1 + r)``,
   the shopper pays ``base``. Exclusive tax: ``tax = base x r``, the shopper pays ``base + tax``;
-- ``total = list - discounts + exclusive tax``, never negative.
+- ``total = list - discounts + exclusive tax``, never negative;
+- a loyalty-points redemption (``quote(..., redeem_points=n)``) is a retailer-funded discount
+  (id ``loyalty-redemption``) taken after the promotions and *before* tax, so it reduces the
+  taxable amount; it is spread over the lines in proportion to what is left of each (largest
+  remainder, cart order on ties) and never exceeds ``maxRedeemShareBp`` of the cart.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from zoneinfo import ZoneInfo
 from kiosk.catalog import ID_RE, Catalog, FieldReader, OfferKind, UnknownItemError
 from kiosk.loyalty import Member
 from kiosk.money import Money, div_round_half_up
-from kiosk.promotions import BP, LineDiscount, discount_lines
+from kiosk.promotions import BP, LOYALTY_REDEMPTION_ID, LineDiscount, discount_lines
 
 MAX_QUANTITY = 99
 
@@ -151,6 +155,8 @@ class Quote:
     tax_total: Money  # all tax, included or added
     tax_added_total: Money  # the exclusive part, added on top of prices
     total: Money
+    points_redeemed: int = 0  # loyalty points this quote spends (its redemption discounts)
+    point_value_minor: int = 0  # what one point was worth when priced
 
     @property
     def total_minor(self) -> int:
@@ -158,13 +164,28 @@ class Quote:
         return self.total.amount_minor
 
     @property
+    def redemption_total(self) -> Money:
+        """The value of the redeemed points (part of ``discount_total``)."""
+        return sum(
+            (
+                d.amount
+                for line in self.lines
+                for d in line.discounts
+                if d.promotion_id == LOYALTY_REDEMPTION_ID
+            ),
+            Money.zero(self.currency),
+        )
+
+    @property
     def promotion_ids(self) -> tuple[str, ...]:
-        """Every promotion that gave a discount, sorted."""
-        return tuple(sorted({d.promotion_id for line in self.lines for d in line.discounts}))
+        """Every promotion that gave a discount, sorted (a points redemption is not one)."""
+        ids = {d.promotion_id for line in self.lines for d in line.discounts}
+        return tuple(sorted(ids - {LOYALTY_REDEMPTION_ID}))
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-safe dict (ints and strings only) for the ledger and the middleware."""
-        return {
+        """A JSON-safe dict (ints and strings only) for the ledger and the middleware; a quote
+        that spends points also has ``redemption`` (points, their value, the point value)."""
+        doc = {
             "currency": self.currency,
             "catalogVersion": self.catalog_version,
             "memberId": self.member_id,
@@ -179,15 +200,65 @@ class Quote:
                 "totalMinor": self.total.amount_minor,
             },
         }
+        if self.points_redeemed:
+            doc["redemption"] = {
+                "points": self.points_redeemed,
+                "amountMinor": self.redemption_total.amount_minor,
+                "pointValueMinor": self.point_value_minor,
+            }
+        return doc
 
 
-def quote(cart: Cart, catalog: Catalog, *, now: datetime, member: Member | None) -> Quote:
+def max_redeemable_points(bases: Iterable[Money], catalog: Catalog) -> int:
+    """The most points a cart whose lines have these after-promotion amounts can spend: enough
+    to reach ``maxRedeemShareBp`` of it (the last point may be worth less than its value)."""
+    settings = catalog.loyalty
+    if not settings.redemption_enabled:
+        return 0
+    cap = _redemption_cap(sum(b.amount_minor for b in bases), settings.max_redeem_share_bp)
+    return -(-cap // settings.point_value_minor)
+
+
+def _redemption_cap(base_minor: int, share_bp: int) -> int:
+    return base_minor * share_bp // BP  # floored: never more than the share
+
+
+def _spread(amount: int, bases: list[int]) -> list[int]:
+    """``amount`` (≤ sum of ``bases``) in proportion to ``bases``: floors, then one minor unit
+    each to the largest remainders (cart order on ties). Each part ≤ its base."""
+    total = sum(bases)
+    if amount <= 0 or total <= 0:
+        return [0] * len(bases)
+    parts = [amount * b // total for b in bases]
+    order = sorted(range(len(bases)), key=lambda i: (-(amount * bases[i] % total), i))
+    for i in order[: amount - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def quote(
+    cart: Cart,
+    catalog: Catalog,
+    *,
+    now: datetime,
+    member: Member | None,
+    redeem_points: int = 0,
+) -> Quote:
     """Price ``cart`` at instant ``now`` (timezone-aware) for ``member`` (a verified member,
-    or None). Deterministic: the same arguments always give an equal quote.
+    or None), spending up to ``redeem_points`` of the member's loyalty points (fewer when the
+    cart cannot use them all: ``Quote.points_redeemed`` says how many). Deterministic: the
+    same arguments always give an equal quote.
 
-    Raises :class:`PricingError` for a naive ``now`` or a SKU the catalog does not hold."""
+    Raises :class:`PricingError` for a naive ``now``, a SKU the catalog does not hold, or
+    points to redeem without a member or with a catalog that has no point value."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise PricingError("now must be timezone-aware")
+    if type(redeem_points) is not int or redeem_points < 0:
+        raise PricingError("redeem_points must be an integer >= 0")
+    if redeem_points and member is None:
+        raise PricingError("redeeming points needs a verified member")
+    if redeem_points and not catalog.loyalty.redemption_enabled:
+        raise PricingError("this catalog does not allow redeeming points")
     try:
         offers = [(catalog.offer(line.sku), line.quantity) for line in cart.lines]
     except UnknownItemError as exc:
@@ -196,10 +267,27 @@ def quote(cart: Cart, catalog: Catalog, *, now: datetime, member: Member | None)
     active = [p for p in catalog.promotions if p.is_active(local, has_member=member is not None)]
     currency = catalog.currency
     zero = Money.zero(currency)
+    promoted = discount_lines(offers, active, currency)
+    bases = [
+        offer.list_price * qty - sum((d.amount for d in discounts), zero)
+        for (offer, qty), discounts in zip(offers, promoted, strict=True)
+    ]
+    points = min(redeem_points, max_redeemable_points(bases, catalog))
+    value = catalog.loyalty.point_value_minor
+    redeemed = min(
+        points * value,
+        _redemption_cap(sum(b.amount_minor for b in bases), catalog.loyalty.max_redeem_share_bp),
+    )
+    shares = _spread(redeemed, [b.amount_minor for b in bases])
     lines = []
-    for (offer, qty), discounts in zip(
-        offers, discount_lines(offers, active, currency), strict=True
-    ):
+    for (offer, qty), promos, share in zip(offers, promoted, shares, strict=True):
+        discounts = promos
+        if share:
+            label = "Loyalty points"
+            discounts = (
+                *promos,
+                LineDiscount(LOYALTY_REDEMPTION_ID, label, Money(share, currency)),
+            )
         tax_class = catalog.tax_class(offer.tax_class_id)
         list_total = offer.list_price * qty
         discount_total = sum((d.amount for d in discounts), zero)
@@ -235,4 +323,6 @@ def quote(cart: Cart, catalog: Catalog, *, now: datetime, member: Member | None)
             (line.tax for line in lines if line.tax_mode is TaxMode.EXCLUSIVE), zero
         ),
         total=sum((line.total for line in lines), zero),
+        points_redeemed=points,
+        point_value_minor=value if points else 0,
     )

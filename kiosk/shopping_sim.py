@@ -24,9 +24,9 @@ from kiosk.shoppers import run_shoppers
 from sync.mqtt import BrokerConfig
 
 log = logging.getLogger(__name__)
-# A demo board large enough for the demo catalog (8 spray channels, 24 bottle slots).
+# The demo board (16 spray channels, 30 bottle slots: the demo catalog's), stocked for long runs.
 DEMO_DISPENSER = (
-    "sim://?channels=8&slots=24&ml=2000&bottles=1000&dose_seconds=0.01&drop_seconds=0.02"
+    "sim://?channels=16&slots=30&ml=2000&bottles=1000&dose_seconds=0.01&drop_seconds=0.02"
 )
 
 
@@ -77,6 +77,7 @@ async def simulate_shoppers(args: argparse.Namespace) -> int:
             rate=args.rate,
             rng=random.Random(args.seed),
             stop=stop,
+            member_rate=args.members,
         )
         assert machine.engine is not None and machine.settlement is not None
         while not args.no_wait and not stop.is_set():

@@ -3,13 +3,13 @@
 The journal keeps the latest step of every local transaction (``txn_journal``, written in the
 same transaction as the event that carries the step). These read-only queries let the purchase
 flow find open transactions after a crash, read one transaction's events, and count offline
-sales or refunds of a sale.
+sales, offline loyalty redemptions or refunds of a sale.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +98,18 @@ class JournalQueries:
             ).one()
         return int(row[0]), int(row[1])
 
+    def step_events_since(self, step: str, since_ts: str) -> list[Event]:
+        """Journal events with ``step`` at or after ``since_ts``, in order."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(events_t.c.wire)
+                .where(events_t.c.ts >= since_ts)
+                .where(events_t.c.txn_id.is_not(None))
+                .where(func.json_extract(events_t.c.wire, "$.data.step") == step)
+                .order_by(events_t.c.seq)
+            ).all()
+        return [parse_event(json.loads(r.wire))[0] for r in rows]
+
     def events_where(self, kind: EventType, data_key: str, value: str) -> list[Event]:
         """Events of ``kind`` whose ``data[data_key]`` equals ``value``, in order."""
         with self._read() as conn:
@@ -107,4 +119,16 @@ class JournalQueries:
                 .where(func.json_extract(events_t.c.wire, f"$.data.{data_key}") == value)
                 .order_by(events_t.c.seq)
             ).all()
+        return [parse_event(json.loads(r.wire))[0] for r in rows]
+
+    def events_since(
+        self, since_ts: str, kinds: Collection[EventType] = (), limit: int = 100_000
+    ) -> list[Event]:
+        """Events committed at or after ``since_ts`` (optionally only of ``kinds``), in order,
+        at most ``limit`` (the service menu's charts and the day's audit export)."""
+        query = select(events_t.c.wire).where(events_t.c.ts >= since_ts)
+        if kinds:
+            query = query.where(events_t.c.type.in_([k.value for k in kinds]))
+        with self._read() as conn:
+            rows = conn.execute(query.order_by(events_t.c.seq).limit(limit)).all()
         return [parse_event(json.loads(r.wire))[0] for r in rows]

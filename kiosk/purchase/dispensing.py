@@ -5,7 +5,9 @@ protocol. The dispenser command id is fixed by the DISPENSE_STARTED commit *befo
 command is sent; a lost answer is resolved by asking the board about that id, never by
 sending again. Settlement: a success is captured (gateway) or reported as sold (MDB); a
 failure is voided (gateway) or refunded by the reader — and, when the MDB reader counts it as
-sold anyway (a reset), refunded through the middleware.
+sold anyway (a reset), refunded through the middleware. A purchase paid with loyalty points
+records them on its SALE (the middleware makes the hold final); :func:`record_step` commits
+any step that ends a transaction still holding points together with ``release_requested``.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from typing import Any, Protocol
 from hardware.cardreader import VendOutcome
 from hardware.common.errors import HardwareError
 from hardware.dispenser import CommandStatus, DispenseOutcome, Dispenser, DispenseResult
-from kiosk.purchase.journal import Mode, Step, command_id_for
+from kiosk.purchase.journal import Mode, Step, command_id_for, fold
 from kiosk.purchase.model import (
     Dispensable,
     DispenseKind,
     FlowConfig,
     Priced,
+    Redemption,
     UnknownDispensePolicy,
 )
 from kiosk.purchase.states import PurchaseMachine, Trigger
@@ -41,6 +44,7 @@ class Journaling(Protocol):
     config: FlowConfig
     machine: PurchaseMachine
     points: int
+    redemption: Redemption | None
 
     async def _step(
         self,
@@ -72,9 +76,11 @@ async def record_step(
     currency: str | None = None,
     stamp_seq: str | None = None,
 ) -> int:
-    """Commit one journal step of ``txn``; returns its sequence number."""
+    """Commit one journal step of ``txn``; returns its sequence number. A step that closes a
+    transaction whose loyalty points are still held (no SALE) is committed together with
+    ``release_requested``, which keeps it open until the settlement worker released them."""
     kind = EventType.DISPENSE if step.value.startswith("dispense") else EventType.PAYMENT
-    event = await engine.record(
+    drafts = [
         EventDraft(
             kind,
             txn_id=txn,
@@ -84,11 +90,22 @@ async def record_step(
             amount_minor=amount,
             currency=currency if amount else None,
             stamp_seq=stamp_seq,
-        ),
-        new_sale=new_sale,
-    )
+        )
+    ]
+    if closes and step not in (Step.POINTS_RELEASED, Step.REDEEM_REFUSED):
+        view = fold(txn, await engine.call_ledger(engine.ledger.transaction_events, txn))
+        if view.needs_release:
+            drafts.append(
+                EventDraft(
+                    EventType.PAYMENT,
+                    txn_id=txn,
+                    step=Step.RELEASE_REQUESTED.value,
+                    data={"after": step.value},
+                )
+            )
+    events = await engine.record_many(drafts, new_sale=new_sale)
     crash_point(f"after_step:{step.value}")
-    return event.seq
+    return events[0].seq
 
 
 def item_from(details: Any) -> Dispensable:
@@ -164,6 +181,7 @@ async def dispense_and_journal(
         result,
         live=True,
         loyalty=loyalty,
+        redemption=ctx.redemption,
     )
 
 
@@ -182,11 +200,12 @@ async def journal_outcome(
     *,
     live: bool,
     loyalty: tuple[str, int] | None = None,
+    redemption: Redemption | None = None,
 ) -> tuple[bool, str]:
     """Record what the board did and settle; ``live`` is False during recovery.
-    ``loyalty`` (member id, points) is accrued with the sale."""
+    ``loyalty`` (member id, points) is accrued with the sale; ``redemption`` rides on it."""
     if delivered(item, result):
-        await record_success(ctx, txn, item, price, result, loyalty)
+        await record_success(ctx, txn, item, price, result, loyalty, redemption)
         if live:
             ctx.machine.fire(Trigger.DISPENSED)
         await settle_success(ctx, txn, mode)
@@ -216,9 +235,14 @@ async def record_success(
     price: tuple[int, str],
     result: DispenseResult,
     loyalty: tuple[str, int] | None = None,
+    redemption: Redemption | None = None,
 ) -> None:
-    """DISPENSE_SUCCEEDED, the stock-moving SALE and any loyalty accrual, in one transaction."""
+    """DISPENSE_SUCCEEDED, the stock-moving SALE (with any points it spent) and any loyalty
+    accrual, in one transaction."""
     amount, currency = price
+    sale_data: dict[str, Any] = {"kind": item.kind.value, "doses": item.doses}
+    if redemption is not None:
+        sale_data.update(redemption.sale_data())
     drafts = [
         EventDraft(
             EventType.DISPENSE,
@@ -234,7 +258,7 @@ async def record_success(
             amount_minor=amount,
             currency=currency,
             txn_id=txn,
-            data={"kind": item.kind.value, "doses": item.doses},
+            data=sale_data,
         ),
     ]
     if loyalty is not None:
@@ -288,6 +312,9 @@ async def record_partial_use(
 
 
 async def settle_success(ctx: Journaling, txn: str, mode: Mode) -> None:
+    if mode is Mode.POINTS:  # nothing to capture: the SALE makes the points hold final
+        await ctx._step(txn, Step.CAPTURED, {"by": "points"}, closes=True)
+        return
     if mode is Mode.READER:
         acknowledged, _ = await ctx._report_vend(txn, VendOutcome.SUCCESS)
         await ctx._step(
@@ -302,6 +329,11 @@ async def settle_success(ctx: Journaling, txn: str, mode: Mode) -> None:
 
 async def settle_failure(ctx: Journaling, txn: str, mode: Mode, review: bool = False) -> None:
     extra = {"review": True} if review else {}
+    if mode is Mode.POINTS:  # no money moved; closing requests the release of the points
+        final = Step.MANUAL_REVIEW if review else Step.CANCELLED
+        await ctx._step(txn, final, {"reason": "nothing_dispensed"}, closes=True)
+        ctx.settlement.kick()
+        return
     if mode is Mode.READER:
         acknowledged, refunded = await ctx._report_vend(txn, VendOutcome.FAILURE)
         if acknowledged and refunded is not False:
@@ -330,3 +362,4 @@ async def settle_unknown(ctx: Journaling, txn: str, mode: Mode) -> None:
     await ctx._step(
         txn, Step.MANUAL_REVIEW, {"reason": "dispense_unknown", "voided": False}, closes=True
     )
+    ctx.settlement.kick()  # points held for it are released: no SALE, no redemption

@@ -4,7 +4,9 @@
 journals every step to the ledger *before* its side effect (kiosk.purchase.journal). It never
 sends a dispense twice for one payment, never captures without a successful dispense, and
 hands every capture, void and refund to the :class:`SettlementWorker`, which keeps trying
-until the middleware confirms (durably queued in the ledger while offline).
+until the middleware confirms (durably queued in the ledger while offline). A quote that spends
+loyalty points has them held (or, offline, capped) before any card is asked
+(kiosk.purchase.redemption); when points cover the whole price no card is asked at all.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ from kiosk.purchase.model import (
     Priced,
     PurchaseRefusedError,
     PurchaseResult,
+    Redemption,
 )
 from kiosk.purchase.policy import decide
+from kiosk.purchase.redemption import PointsService, choose_route, hold_points, start_redemption
 from kiosk.purchase.settlement import GatewayAuthorizer, SettlementWorker, offline_usage
 from kiosk.purchase.states import (
     PurchaseMachine,
@@ -71,6 +75,7 @@ class PurchaseFlow:
         settlement: SettlementWorker,
         authorizer: GatewayAuthorizer | None,
         config: FlowConfig,
+        loyalty: PointsService | None = None,
     ) -> None:
         self.engine = engine
         self.reader = reader
@@ -78,6 +83,9 @@ class PurchaseFlow:
         self.settlement = settlement
         self.authorizer = authorizer
         self.config = config
+        self.loyalty = loyalty
+        self.redemption: Redemption | None = None  # the points the current purchase spends
+        self._cancel_asked = False
         self.machine = PurchaseMachine()
         self.item: Dispensable | None = None
         self.quote: Priced | None = None
@@ -122,6 +130,7 @@ class PurchaseFlow:
     async def cancel(self) -> None:
         state = self.machine.state
         if state is PurchaseState.AUTHORIZING:
+            self._cancel_asked = True  # seen after the points hold, before any card
             await self.reader.cancel_payment()  # request_payment then returns CANCELLED
         elif state in (PurchaseState.SELECTED, PurchaseState.QUOTED):
             self.machine.fire(Trigger.CANCEL, "cancelled")
@@ -131,6 +140,7 @@ class PurchaseFlow:
             self.machine.fire(Trigger.RESET)
         self.item = self.quote = None
         self.txn_id = None
+        self.redemption = None
 
     # -- guards ----------------------------------------------------------------------------------
     async def check_can_pay(self) -> Mode:
@@ -140,11 +150,16 @@ class PurchaseFlow:
             raise PurchaseRefusedError("not_quoted")
         if self.engine.sales_paused:
             raise PurchaseRefusedError("sales_paused")
-        if not self.reader_usable():
+        points = quote.points_redeemed
+        if (not points or quote.total_minor > 0) and not self.reader_usable():
             raise PurchaseRefusedError("reader_unavailable")
         on_hand = (await self.engine.ledger_status()).on_hand.get(item.sku, 0)
         if on_hand < item.stock_qty:
             raise PurchaseRefusedError("sold_out")
+        if points:
+            await self._redemption_for(quote)  # refused offline beyond the daily cap
+            if quote.total_minor == 0:
+                return Mode.POINTS  # the points pay it all: no card
         if self.reader.mode is AuthorizationMode.READER:
             return Mode.READER
         usage = await offline_usage(self.engine)
@@ -160,6 +175,17 @@ class PurchaseFlow:
             raise PurchaseRefusedError(decision.reason)
         return Mode.OFFLINE if decision.offline else Mode.GATEWAY
 
+    async def _redemption_for(self, quote: Priced) -> Redemption | None:
+        points = quote.points_redeemed
+        if not points:
+            return None
+        if quote.member_id is None:
+            raise PurchaseRefusedError("loyalty_no_member")
+        route = await choose_route(
+            engine=self.engine, loyalty=self.loyalty, config=self.config, points=points
+        )
+        return Redemption(quote.member_id, points, route)
+
     def reader_usable(self) -> bool:
         from hardware.common.state import USABLE_STATES
 
@@ -168,6 +194,8 @@ class PurchaseFlow:
     # -- the purchase ----------------------------------------------------------------------------
     async def pay(self) -> PurchaseResult:
         mode = await self.check_can_pay()
+        assert self.quote is not None
+        self.redemption = await self._redemption_for(self.quote)
         txn = self.txn_id = new_txn_id()
         # The settlement worker keeps its hands off this transaction until the shopper's
         # journey is over (it would otherwise void an authorization the flow still awaits).
@@ -196,11 +224,22 @@ class PurchaseFlow:
             "member_id": quote.member_id,
             "points": self.points,
         }
+        redemption = self.redemption
+        if redemption is not None:
+            base.update(redeem_points=redemption.points, redemption=redemption.route.value)
+            refusal = await self._redeem(txn, redemption, base)
+            if refusal is not None:
+                return refusal
+            if mode is Mode.POINTS:
+                self.machine.fire(Trigger.AUTHORIZED)
+                _dispensed, reason = await dispense_and_journal(self, txn, item, quote, mode)
+                return PurchaseResult(txn, self.machine.state, reason)
         try:
-            await self._step(txn, Step.PAYMENT_STARTED, base, new_sale=True)
+            await self._step(txn, Step.PAYMENT_STARTED, base, new_sale=redemption is None)
         except SalesPausedError:
             raise PurchaseRefusedError("sales_paused") from None
-        self.machine.fire(Trigger.PAY)
+        if redemption is None:
+            self.machine.fire(Trigger.PAY)
         request = PaymentRequest(txn, quote.total_minor, quote.currency, item.item_number)
         try:
             result = await self.reader.request_payment(
@@ -236,6 +275,28 @@ class PurchaseFlow:
         self.machine.fire(Trigger.AUTHORIZED)
         _dispensed, reason = await dispense_and_journal(self, txn, item, quote, mode)
         return PurchaseResult(txn, self.machine.state, reason, result.card_brand, result.last4)
+
+    async def _redeem(
+        self, txn: str, redemption: Redemption, base: dict[str, Any]
+    ) -> PurchaseResult | None:
+        """Journal the redemption, then (online) have the points held. None when held."""
+        try:
+            await start_redemption(self._step, txn, redemption, base)
+        except SalesPausedError:
+            raise PurchaseRefusedError("sales_paused") from None
+        self._cancel_asked = False
+        self.machine.fire(Trigger.PAY)
+        reason = await hold_points(self._step, self.loyalty, txn, redemption)
+        if reason is None and self._cancel_asked:  # the shopper gave up while points were held
+            await self._step(txn, Step.CANCELLED, {"reason": "cancelled"}, closes=True)
+            self.machine.fire(Trigger.CANCEL, "cancelled")
+            return PurchaseResult(txn, self.machine.state, "cancelled")
+        if reason is None:
+            return None
+        # refused: back to the quote (pay without points); unknown: ended, hold released
+        trigger = Trigger.TIMEOUT if reason == "loyalty_unavailable" else Trigger.DECLINED
+        self.machine.fire(trigger, reason)
+        return PurchaseResult(txn, self.machine.state, reason)
 
     async def _authorize(
         self, txn: str, result: PaymentResult, quote: Priced, item: Dispensable

@@ -4,7 +4,8 @@ Turns gateway answers into the two facts the flow and the settlement worker act 
 *approved* (an authorization exists) and *settled* (the capture, void or refund asked for is
 done) — and a refusal by the middleware (e.g. ``invalid_state``) into a non-settled answer
 with its code as the reason, so it lands in manual review instead of being retried forever.
-Unavailability (not connected, outcome unknown) stays an exception: the worker retries later.
+Unavailability (not connected, outcome unknown — a lost authorization request included) stays
+an exception: the worker retries later.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sync.payments import (
     PaymentRefusedError,
     PaymentsClient,
     PaymentStatus,
+    PaymentsUnavailableError,
     idempotency_key,
 )
 
@@ -52,17 +54,22 @@ class MiddlewarePayments:
         metadata: Mapping[str, Any],
     ) -> Answer:
         try:
-            return _answer(
-                await self._client.authorize(
-                    txn_id=txn_id,
-                    token=token,
-                    amount_minor=amount_minor,
-                    currency=currency,
-                    metadata=metadata,
-                )
+            raw = await self._client.authorize(
+                txn_id=txn_id,
+                token=token,
+                amount_minor=amount_minor,
+                currency=currency,
+                metadata=metadata,
             )
         except PaymentRefusedError as exc:
             return _refused(exc)
+        if raw.status is PaymentStatus.NOT_FOUND:
+            # Only a lost request ends so (its status asked for until the middleware said twice
+            # it had no such key): it may still arrive, so the outcome is unknown — not a
+            # decline. The flow tells the shopper the payment service did not answer and the
+            # settlement worker resolves it; an offline sale's forwarding is retried.
+            raise PaymentsUnavailableError(f"authorization of {txn_id}: the request was lost")
+        return _answer(raw)
 
     async def capture(self, *, txn_id: str, auth_id: str, amount_minor: int) -> Answer:
         try:

@@ -42,6 +42,11 @@ class Priced(Protocol):
     @property
     def member_id(self) -> str | None: ...
 
+    @property
+    def points_redeemed(self) -> int:
+        """Loyalty points the quote spends (its total is already net of their value)."""
+        ...
+
     def to_json(self) -> Mapping[str, Any]: ...
 
 
@@ -59,6 +64,31 @@ class FlowConfig:
     dispense_query_attempts: int = 5
     dispense_query_interval_s: float = 1.0
     currency: str = "EUR"
+    # Loyalty points redeemed while the middleware is unreachable, per local day (0: never).
+    loyalty_offline_daily_cap_points: int = 0
+    timezone: str = "UTC"  # IANA zone of the kiosk's local day (the offline loyalty cap)
+
+
+class RedemptionRoute(enum.Enum):
+    ONLINE = "online"  # the middleware holds the points (balance checked) until the SALE
+    OFFLINE = "offline"  # within the kiosk's daily offline cap; debited when the SALE arrives
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """Loyalty points a purchase pays with."""
+
+    member_id: str
+    points: int
+    route: RedemptionRoute
+
+    def sale_data(self) -> dict[str, Any]:
+        """What the SALE event carries so the middleware debits the points exactly once."""
+        return {
+            "member_id": self.member_id,
+            "points_redeemed": self.points,
+            "redemption": self.route.value,
+        }
 
 
 @dataclass(frozen=True)

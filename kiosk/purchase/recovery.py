@@ -6,7 +6,10 @@ remembers — and never by dispensing again; if the board cannot tell, the trans
 manual review with the money handled per ``FlowConfig.unknown_dispense``. Everything else
 (captures, voids, refunds, offline tokens) is left to the settlement worker, kicked at the end.
 An MDB reader has been reset by the restart, so it already counts an approved vend as sold:
-"void" for such a transaction means a refund through the middleware.
+"void" for such a transaction means a refund through the middleware. A redemption in flight
+is finished the same way: points spent by a dispense that happened ride on its SALE; a
+transaction that asked for (or got) a points hold and sold nothing is closed with
+``release_requested``, and the worker releases the hold (``loyalty.release``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from hardware.cardreader import VendOutcome
 from hardware.dispenser import DispenseOutcome, Dispenser, DispenseResult
 from kiosk.purchase.dispensing import ask_board, item_from, journal_outcome, record_step
 from kiosk.purchase.journal import Action, Mode, Step, fold, next_action
-from kiosk.purchase.model import FlowConfig
+from kiosk.purchase.model import FlowConfig, Redemption
 from kiosk.purchase.settlement import SettlementWorker
 from kiosk.purchase.states import PurchaseMachine
 from sync.engine import SyncEngine
@@ -44,6 +47,7 @@ class _RecoveryContext:
         config: FlowConfig,
         settlement: SettlementWorker,
         currency: str | None,
+        redemption: Redemption | None = None,
     ) -> None:
         self.engine = engine
         self.dispenser = dispenser
@@ -51,6 +55,7 @@ class _RecoveryContext:
         self.settlement = settlement
         self.machine = PurchaseMachine()  # not fired: there is no shopper any more
         self.points = 0
+        self.redemption = redemption  # the points the recovered purchase spends, if any
         self._currency = currency or config.currency
 
     async def _step(
@@ -94,7 +99,9 @@ async def recover(
         view = fold(entry.txn_id, await engine.call_ledger(ledger.transaction_events, entry.txn_id))
         if next_action(view) is not Action.QUERY_DISPENSER or view.command_id is None:
             continue
-        ctx = _RecoveryContext(engine, dispenser, config, settlement, view.currency)
+        ctx = _RecoveryContext(
+            engine, dispenser, config, settlement, view.currency, view.redemption
+        )
         item = item_from(view.details)
         result = await ask_board(
             dispenser,
@@ -123,6 +130,7 @@ async def recover(
             result,
             live=False,
             loyalty=(str(member), points) if member and points else None,
+            redemption=view.redemption,
         )
     settlement.kick()
     await settlement.run_once()

@@ -1,6 +1,8 @@
 """The settlement worker: brings every open transaction in the ledger to a closed state.
 
-It is the only code that captures, voids and refunds. The flow (and recovery) journal a
+It is the only code that captures, voids and refunds, and that releases loyalty points held
+for a transaction that ended without a sale (``release_requested`` → ``loyalty.release``,
+idempotent by the transaction's hold key). The flow (and recovery) journal a
 ``*_requested`` step and ``kick()`` it; the worker acts at once when the middleware is
 reachable and retries every ``retry_s`` otherwise, so a void lands within seconds of a failure
 when online and is durably queued (it is the ledger) when not. Each call carries an
@@ -24,6 +26,7 @@ from kiosk.purchase.journal import Action, Mode, Step, TxnView, fold, next_actio
 from kiosk.purchase.policy import OfflineUsage
 from sync.engine import SyncEngine
 from sync.errors import SyncError
+from sync.loyalty import LoyaltyAnswer, LoyaltyRefusedError
 
 log = logging.getLogger(__name__)
 AUTH_ALERT_AGE_S = 20 * 3600.0  # every authorization must be settled within 24 h
@@ -65,6 +68,12 @@ class Payments(GatewayAuthorizer, Protocol):
     async def authorization_status(self, *, txn_id: str) -> Answer: ...
 
 
+class PointsReleaser(Protocol):
+    """Releases a transaction's points hold (``sync.loyalty.LoyaltyClient`` implements it)."""
+
+    async def release(self, *, txn_id: str, member_id: str) -> LoyaltyAnswer: ...
+
+
 def _age_s(ts: str) -> float:
     try:
         when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
@@ -93,13 +102,20 @@ async def offline_usage(engine: SyncEngine) -> OfflineUsage:
 
 class SettlementWorker:
     def __init__(
-        self, *, engine: SyncEngine, payments: Payments | None, retry_s: float = 5.0
+        self,
+        *,
+        engine: SyncEngine,
+        payments: Payments | None,
+        retry_s: float = 5.0,
+        loyalty: PointsReleaser | None = None,
     ) -> None:
         self.engine = engine
         self.payments = payments
+        self.loyalty = loyalty
         self.retry_s = retry_s
         self.busy: set[str] = set()  # transactions the live flow owns right now
         self._wake = asyncio.Event()
+        self._pass = asyncio.Lock()  # one pass at a time (recovery's and the task's)
         self._task: asyncio.Task[None] | None = None
         self._alerted: set[str] = set()
 
@@ -130,6 +146,10 @@ class SettlementWorker:
 
     async def run_once(self) -> int:
         """One pass over the open transactions, oldest first; returns how many moved on."""
+        async with self._pass:
+            return await self._pass_once()
+
+    async def _pass_once(self) -> int:
         ledger = self.engine.ledger
         moved = 0
         for entry in await self.engine.call_ledger(ledger.open_transactions):
@@ -146,13 +166,18 @@ class SettlementWorker:
         return moved
 
     def _alert_if_old(self, view: TxnView, first_ts: str) -> None:
-        pending = view.has(Step.AUTHORIZED) and view.txn_id not in self._alerted
+        pending = (
+            view.has(Step.AUTHORIZED)
+            and view.last is not Step.RELEASE_REQUESTED
+            and view.txn_id not in self._alerted
+        )
         if pending and _age_s(first_ts) > AUTH_ALERT_AGE_S:
             self._alerted.add(view.txn_id)
             log.error("authorization %s is older than 20 h and still not settled", view.txn_id)
 
     async def _close(self, view: TxnView, step: Step, **data: Any) -> bool:
         await record_step(self.engine, view.txn_id, step, data, closes=True)
+        self.kick()  # a points hold may now wait for its release
         return True
 
     async def _act(self, view: TxnView, action: Action) -> bool:
@@ -161,9 +186,12 @@ class SettlementWorker:
         if action is Action.CLOSE_CANCELLED:
             return await self._close(view, Step.CANCELLED, reason="nothing_charged")
         if action is Action.CLOSE_CAPTURED:
-            return await self._close(view, Step.CAPTURED, by="reader")
+            by = "points" if view.mode is Mode.POINTS else "reader"
+            return await self._close(view, Step.CAPTURED, by=by)
         if action is Action.MANUAL_REVIEW:
             return await self._close(view, Step.MANUAL_REVIEW, reason="reader_outcome_unknown")
+        if action is Action.RELEASE_POINTS:
+            return await self._release_points(view)
         payments = self.payments
         if payments is None or not self.engine.connected:
             return False
@@ -220,6 +248,19 @@ class SettlementWorker:
                 return await self._close(view, Step.REFUNDED)
             return await self._close(view, Step.MANUAL_REVIEW, reason=f"refund_{answer.reason}")
         return False
+
+    async def _release_points(self, view: TxnView) -> bool:
+        """The transaction sold nothing: give its member the held points back."""
+        member = view.details.get("member_id")
+        if not member:  # nothing identifies the hold: a human must look
+            return await self._close(view, Step.MANUAL_REVIEW, reason="release_no_member")
+        if self.loyalty is None or not self.engine.connected:
+            return False
+        try:
+            answer = await self.loyalty.release(txn_id=view.txn_id, member_id=str(member))
+        except LoyaltyRefusedError as exc:  # e.g. invalid_state: the hold was made final
+            return await self._close(view, Step.MANUAL_REVIEW, reason=f"release_{exc.code}")
+        return await self._close(view, Step.POINTS_RELEASED, points=answer.points)
 
     async def _forward_offline(self, view: TxnView, payments: Payments) -> bool:
         """An offline sale whose perfume was delivered: authorize its token, then capture."""

@@ -4,6 +4,8 @@ after commit, asks for missing ranges, and checks device snapshots against its p
 
 Modules: ``schema`` (tables), ``db`` (engines, migrations, retried transactions),
 ``messages`` (classifying what arrived, pure), ``ingest`` (the pure-DB ingest logic, with
-``records``, ``snapshots`` and ``devices``), ``report`` (the status view), ``service`` (the
-asyncio MQTT service) and ``cli`` (the ``perfume-kiosk middleware`` subcommand).
+``records``, ``snapshots``, ``devices`` and ``sales``: the canonical transaction records fed
+by the devices' journals), ``canonical`` (the record's states and shared writes, with
+``payments``), ``report`` (the status view), ``service`` (the asyncio MQTT service) and ``cli``
+(the ``perfume-kiosk middleware`` subcommand).
 """

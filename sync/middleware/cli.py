@@ -59,6 +59,10 @@ def register(sub: Any) -> None:
     serve.add_argument("--key-file", default=None)
     serve.add_argument("--gateway", default=None, help="payment gateway URL (serves payment RPC)")
     serve.add_argument("--gateway-timeout-s", type=float, default=10.0)
+    serve.add_argument(
+        "--expiry-threshold-h", type=float, default=23.0, help="void authorizations this old"
+    )
+    serve.add_argument("--expiry-interval-s", type=float, default=300.0, help="checked this often")
     serve.set_defaults(handler=_serve)
     status = actions.add_parser("status", help="print stream and device state as JSON")
     _db_argument(status)
@@ -113,9 +117,13 @@ def _serve(args: argparse.Namespace) -> int:
         key_file=args.key_file,
         gateway_url=args.gateway,
         gateway_timeout_s=args.gateway_timeout_s,
+        expiry_threshold_h=args.expiry_threshold_h,
+        expiry_interval_s=args.expiry_interval_s,
     )
     if config.gap_retry_s <= 0:
         raise ConfigError("--gap-retry-s must be positive")
+    if not 0 < config.expiry_threshold_h <= 24 or config.expiry_interval_s <= 0:
+        raise ConfigError("--expiry-threshold-h must be within (0, 24], --expiry-interval-s > 0")
     parse_broker_url(config.broker_url)  # malformed: an error now; unreachable: retried later
     engine = open_database(args.db or default_url())
     try:

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from sync.middleware import schema as t
 from sync.middleware.db import write_transaction
 from sync.middleware.devices import DeviceChange, update_device
+from sync.middleware.loyalty import project_loyalty
 from sync.middleware.messages import (
     EventsReceived,
     Inbound,
@@ -40,6 +41,7 @@ from sync.middleware.messages import (
     classify,
 )
 from sync.middleware.records import event_row, record_conflict
+from sync.middleware.sales import JOURNAL_TYPES, apply_journal
 from sync.middleware.snapshots import InsertFactory, check_pending_snapshots, record_snapshot
 from sync.protocol import DEFAULT_PREFIX, Event, EventType, GapRequest, Topics
 from sync.protocol import stock_delta as _delta
@@ -237,17 +239,20 @@ class Ingestor:
 
     def _advance(self, conn: Connection, key: StreamKey, high: int) -> int:
         """Move H over contiguous stored events, applying each stock effect once, in order."""
+        start = high
         e = t.events.c
         result = conn.execute(
-            select(e.seq, e.type, e.sku, e.qty)
+            select(e.seq, e.type, e.sku, e.qty, e.txn_id)
             .where(_stream(t.events, key), e.seq > high)
             .order_by(e.seq)
         )
         deltas: dict[str, int] = defaultdict(int)
-        for seq, kind, sku, qty in result:
+        journal = False  # any event the canonical records are fed from (sync.middleware.sales)
+        for seq, kind, sku, qty, txn_id in result:
             if seq != high + 1:
                 break
             high = int(seq)
+            journal = journal or (txn_id is not None and kind in JOURNAL_TYPES)
             if sku is not None:
                 deltas[str(sku)] += _delta(EventType(kind), int(qty))
         result.close()
@@ -263,6 +268,10 @@ class Ingestor:
                     set_={"qty": t.projection.c.qty + stmt.excluded.qty},
                 )
             )
+        if high > start:  # loyalty accounts, from the same events, in the same transaction
+            project_loyalty(conn, self._insert, key, start, high, self._clock())
+        if journal:
+            apply_journal(conn, self._insert, key, start, high, self._clock())
         return high
 
     def _first_beyond(self, conn: Connection, key: StreamKey, high: int) -> int | None:

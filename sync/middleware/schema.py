@@ -188,6 +188,11 @@ transactions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),  # the record's timestamp
     Column("authorized_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # revision 0003: gateway | reader (who authorized and settles the money)
+    Column("payment_mode", String(16), nullable=False, server_default="gateway"),
+    Column("dispense_status", String(16)),  # succeeded | failed, from the ledger (None: unknown)
+    Column("dispensed_at", DateTime(timezone=True)),  # the SALE's device time
+    Column("expired_at", DateTime(timezone=True)),  # the 24 h rule voided it (payments.expiry)
     UniqueConstraint("pos_txn_id", name="uq_transactions_pos_txn_id"),
     Index("ix_transactions_status_auth", "settlement_status", "authorized_at"),
 )
@@ -205,9 +210,68 @@ transaction_history = Table(
     Index("ix_transaction_history_txn", "global_txn_id", "id"),
 )
 
+# What the ledger path knows of a device transaction before (or apart from) its record
+# (revision 0003; sync.middleware.sales): the mode and sale facts of a reader or offline sale
+# from its payment_started step, or the original sale of a refund transaction.
+ledger_txns = Table(
+    "ledger_txns",
+    metadata,
+    Column("global_txn_id", String(GLOBAL_TXN), primary_key=True),
+    Column("mode", String(16), nullable=False),  # reader | offline | refund
+    Column("record_txn_id", String(GLOBAL_TXN), nullable=False),  # the record it feeds
+    Column("facts", Text, nullable=False),  # canonical JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 pos_sequences = Table(
     "pos_sequences",
     metadata,
     Column("store_id", String(64), primary_key=True),
     Column("last_no", BigInteger, nullable=False),
+)
+
+# -- loyalty (revision 0004; docs/protocol.md "Loyalty") ----------------------------------------
+
+MEMBER = 32
+
+loyalty_accounts = Table(
+    "loyalty_accounts",
+    metadata,
+    Column("member_id", String(MEMBER), primary_key=True),
+    Column("balance", BigInteger, nullable=False, server_default="0"),  # earned - redeemed
+    Column("held", BigInteger, nullable=False, server_default="0"),  # open holds
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+loyalty_holds = Table(
+    "loyalty_holds",
+    metadata,
+    Column("hold_key", String(KEY), primary_key=True),  # {deviceId}:{txnId}:redeem
+    Column("device_id", String(DEVICE_ID), nullable=False),
+    Column("txn_id", String(96), nullable=False),
+    Column("member_id", String(MEMBER), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),  # held | final | released | refused
+    Column("params_hash", String(64)),  # of the redeem request; NULL for a release tombstone
+    Column("reply", Text),  # the redeem answer, canonical JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_loyalty_holds_member_state", "member_id", "state"),
+)
+
+loyalty_entries = Table(
+    "loyalty_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", String(MEMBER), nullable=False),
+    Column("kind", String(16), nullable=False),  # accrual | redemption | adjustment
+    Column("points", BigInteger, nullable=False),  # signed change of the balance
+    Column("device_id", String(DEVICE_ID)),
+    Column("epoch", BigInteger),
+    Column("seq", BigInteger),  # the ledger event it came from (NULL: an ops adjustment)
+    Column("txn_id", String(96)),
+    Column("details", Text, nullable=False),  # canonical JSON
+    Column("at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("device_id", "epoch", "seq", "kind", name="uq_loyalty_entries_event"),
+    Index("ix_loyalty_entries_member", "member_id", "id"),
 )

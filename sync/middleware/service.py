@@ -49,6 +49,7 @@ from sync.protocol import (
 from sync.rpc import RPC_LEAF
 
 if TYPE_CHECKING:  # payments are imported only when a gateway is configured (light start-up)
+    from sync.middleware.payments.expiry import AuthorizationExpiry
     from sync.middleware.payments.gateway import PaymentGateway
     from sync.middleware.payments.rpc import PaymentsRpc
 
@@ -75,6 +76,8 @@ class ServiceConfig:
     key_file: str | None = None
     gateway_url: str | None = None  # payments: the gateway's HTTP API (None: no payment RPC)
     gateway_timeout_s: float = 10.0
+    expiry_threshold_h: float = 23.0  # payments: void authorizations left open this long
+    expiry_interval_s: float = 300.0  # ... checked this often (payments.expiry)
 
     def broker(self) -> BrokerConfig:
         return BrokerConfig(
@@ -131,6 +134,7 @@ class MiddlewareService:
         )
         self._owns_gateway = gateway is None and config.gateway_url is not None
         self.payments: PaymentsRpc | None = None
+        self.expiry: AuthorizationExpiry | None = None  # the 24 h rule, with payments only
         if gateway is not None or config.gateway_url is not None:
             from sync.middleware.payments.http_gateway import HttpGateway
             from sync.middleware.payments.rpc import PaymentsRpc
@@ -145,6 +149,16 @@ class MiddlewareService:
                 topics=self.topics,
                 publish=self._publish_raw,
                 pending_grace_s=max(60.0, 3 * config.gateway_timeout_s),
+            )
+            from sync.middleware.loyalty_rpc import LoyaltyRpc  # loyalty.* on the same topic
+
+            LoyaltyRpc(engine).register(self.payments)
+            from sync.middleware.payments.expiry import AuthorizationExpiry
+
+            self.expiry = AuthorizationExpiry(
+                self.payments,
+                threshold_s=config.expiry_threshold_h * 3600,
+                interval_s=config.expiry_interval_s,
             )
 
     @property
@@ -179,6 +193,8 @@ class MiddlewareService:
             asyncio.create_task(self._consume(), name="mw-consumer"),
             asyncio.create_task(self._retry_gaps(), name="mw-gap-retry"),
         ]
+        if self.expiry is not None:
+            self.expiry.start()
         mqtt.start()
 
     async def close(self) -> None:
@@ -189,6 +205,8 @@ class MiddlewareService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        if self.expiry is not None:
+            await self.expiry.close()
         if self.payments is not None:
             await self.payments.close()
             if self._owns_gateway:

@@ -14,6 +14,12 @@
 
 POS transaction ids are sequential per store (``pos_sequences``): ``{storeId}-{n:08d}``, the
 store being the authorization's ``storeId`` metadata or else the device id.
+
+The ledger path (``sync.middleware.sales``) writes the same records; precedence: this path
+owns the settlement of gateway payments (``payment_mode`` gateway) and everything it applies
+(reader refunds included); an authorization may meet a record the ledger created for an
+offline sale (``offline_pending``). A capture of an authorization the 24-hour rule voided
+(``expired_at``, ``sync.middleware.payments.expiry``) is refused ``expired``.
 """
 
 from __future__ import annotations
@@ -29,24 +35,27 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from sync.middleware import schema as t
+from sync.middleware.canonical import (
+    AUTHORIZED,
+    CAPTURED,
+    FAILED,
+    GATEWAY,
+    MANUAL_REVIEW,
+    OFFLINE_PENDING,
+    PARTIALLY_REFUNDED,
+    READER,
+    REFUNDED,
+    VOIDED,
+    create_record,
+    history_row,
+)
 from sync.middleware.db import write_transaction
 from sync.middleware.ingest import as_utc, utc_now
 from sync.middleware.payments.requests import PaymentOp
 from sync.payments import PaymentStatus
 from sync.protocol import canonical_json
 
-AUTHORIZED, CAPTURED, VOIDED = "authorized", "captured", "voided"
-REFUNDED, PARTIALLY_REFUNDED = "refunded", "partially_refunded"
-FAILED, MANUAL_REVIEW = "failed", "manual_review"
-SETTLEMENT_STATES = (
-    AUTHORIZED,
-    CAPTURED,
-    VOIDED,
-    REFUNDED,
-    PARTIALLY_REFUNDED,
-    FAILED,
-    MANUAL_REVIEW,
-)
+EXPIRED_24H = "expired_24h"  # history reason of a void the expiry sweeper made
 
 
 @dataclass(frozen=True)
@@ -106,55 +115,63 @@ class PaymentRecords:
 
     def _begin(self, conn: Connection, op: PaymentOp) -> Begun:
         r = t.payment_requests.c
-        row = conn.execute(
-            select(t.payment_requests).where(r.idempotency_key == op.key).with_for_update()
-        ).first()
-        if row is not None:
-            if row.params_hash != op.params_hash():
-                return Begun("refused", refused("idempotency_conflict", "key reused"))
-            if row.state == "done":
-                return Begun("stored", Reply.from_json(row.reply))
-            txn = self._txn(conn, op.global_txn_id, lock=False)
-            auth = None if txn is None else txn.payment_auth_id
-            return Begun("pending", owner=row.owner, since=as_utc(row.updated_at), auth_id=auth)
-        txn = self._txn(conn, op.global_txn_id, lock=True)
-        problem = self._check(conn, op, txn)
-        if problem is not None:
-            return Begun("refused", problem)
+        query = select(t.payment_requests).where(r.idempotency_key == op.key).with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            txn = self._txn(conn, op.global_txn_id, lock=True)
+            problem = self._check(conn, op, txn)
+            if problem is not None:
+                return Begun("refused", problem)
+            if self._insert_pending(conn, op):
+                return Begun("new", auth_id=None if txn is None else txn.payment_auth_id)
+            row = conn.execute(query).one()  # another instance began this key meanwhile
+        if row.params_hash != op.params_hash():
+            return Begun("refused", refused("idempotency_conflict", "key reused"))
+        if row.state == "done":
+            return Begun("stored", Reply.from_json(row.reply))
+        txn = self._txn(conn, op.global_txn_id, lock=False)
+        auth = None if txn is None else txn.payment_auth_id
+        return Begun("pending", owner=row.owner, since=as_utc(row.updated_at), auth_id=auth)
+
+    def _insert_pending(self, conn: Connection, op: PaymentOp) -> bool:
+        """Store the request ``pending``; False when the key exists (a concurrent begin)."""
         now = self._clock()
-        conn.execute(
-            self._insert(t.payment_requests).values(
-                idempotency_key=op.key,
-                device_id=op.device_id,
-                global_txn_id=op.global_txn_id,
-                method=op.method,
-                params_hash=op.params_hash(),
-                params=canonical_json(op.stored_params()),
-                amount_minor=op.amount_minor,
-                state="pending",
-                owner=self.instance,
-                created_at=now,
-                updated_at=now,
-            )
+        stmt = self._insert(t.payment_requests).values(
+            idempotency_key=op.key,
+            device_id=op.device_id,
+            global_txn_id=op.global_txn_id,
+            method=op.method,
+            params_hash=op.params_hash(),
+            params=canonical_json(op.stored_params()),
+            amount_minor=op.amount_minor,
+            state="pending",
+            owner=self.instance,
+            created_at=now,
+            updated_at=now,
         )
-        return Begun("new", auth_id=None if txn is None else txn.payment_auth_id)
+        key = t.payment_requests.c.idempotency_key
+        added = conn.execute(stmt.on_conflict_do_nothing().returning(key)).first()
+        return added is not None  # (not rowcount: psycopg reports -1 here)
 
     def _check(self, conn: Connection, op: PaymentOp, txn: Any) -> Reply | None:
         """Why ``op`` must not reach the gateway, or None."""
         status = None if txn is None else str(txn.settlement_status)
         if op.operation == "authorize":
-            if txn is not None:
+            # an offline sale's record (the ledger path made it) waits for this authorization
+            if txn is not None and (status != OFFLINE_PENDING or txn.payment_auth_id is not None):
                 return refused("invalid_state", f"transaction already {status}")
             return None
         if op.operation == "reader_refund":
-            if txn is not None and txn.payment_auth_id is not None:
+            if txn is not None and txn.payment_mode == GATEWAY:
                 return refused("invalid_state", "a gateway payment: use payment.refund")
             return None
-        if txn is None or txn.payment_auth_id is None:
+        if txn is None or txn.payment_mode != GATEWAY or txn.payment_auth_id is None:
             return refused("not_found", f"no authorized payment for {op.global_txn_id}")
         if op.auth_id is not None and op.auth_id != txn.payment_auth_id:
             return refused("bad_request", "authId does not match the transaction")
         if op.operation == "capture":
+            if txn.expired_at is not None:
+                return refused("expired", "not settled within 24 h: the authorization was voided")
             if status not in (AUTHORIZED, MANUAL_REVIEW) or int(txn.captured_minor):
                 return refused("invalid_state", f"payment is {status}")
             if (op.amount_minor or 0) > int(txn.amount_minor):
@@ -245,12 +262,13 @@ class PaymentRecords:
             now = self._clock()
             txn = self._txn(conn, op.global_txn_id, lock=True)
             before = None if txn is None else str(txn.settlement_status)
-            if txn is None:
-                self._create(conn, op, MANUAL_REVIEW, now)
-            elif before != MANUAL_REVIEW:
-                self._move(conn, op, MANUAL_REVIEW, {}, now)
-            else:
+            if txn is None and not self._create(conn, op, MANUAL_REVIEW, now):
+                txn = self._txn(conn, op.global_txn_id, lock=True)  # the ledger path made it
+                before = str(txn.settlement_status)
+            if before == MANUAL_REVIEW:
                 return
+            if txn is not None:
+                self._move(conn, op, MANUAL_REVIEW, {}, now)
             details = {"key": op.key, "unresolved": why}
             self._history(conn, op, before, MANUAL_REVIEW, details, now)
 
@@ -280,11 +298,16 @@ class PaymentRecords:
             values = {"refunded_minor": refunded}
         else:
             after = MANUAL_REVIEW
-        if txn is None:
-            self._create(conn, op, after, now, **values)
-        else:
+        if txn is None and not self._create(conn, op, after, now, **values):
+            return self._apply(conn, op, res, now)  # the ledger path created it meanwhile
+        if txn is not None:
             self._move(conn, op, after, values, now)
-        self._history(conn, op, before, after, {"key": op.key, "result": res}, now)
+        details: dict[str, Any] = {"key": op.key, "result": res}
+        expired = op.operation == "void" and txn is not None and txn.expired_at is not None
+        if expired:
+            details["reason"] = EXPIRED_24H
+        source = f"expiry:{op.method}" if expired else None
+        self._history(conn, op, before, after, details, now, source=source)
 
     # -- transactions ----------------------------------------------------------------------
     def _txn(self, conn: Connection, global_txn_id: str, *, lock: bool) -> Any:
@@ -293,24 +316,23 @@ class PaymentRecords:
 
     def _create(
         self, conn: Connection, op: PaymentOp, status: str, now: datetime, **values: Any
-    ) -> None:
-        fields = op.record_fields()
-        conn.execute(
-            t.transactions.insert().values(
-                global_txn_id=op.global_txn_id,
-                device_id=op.device_id,
-                txn_id=op.txn_id,
-                pos_txn_id=self._pos_number(conn, fields["store_id"]),
-                **fields,
-                amount_minor=op.amount_minor or 0,
-                currency=op.currency,
-                reader_reference=op.reader_reference,
-                settlement_status=status,
-                created_at=now,
-                updated_at=now,
-                **values,
-            )
-        )
+    ) -> bool:
+        """Create the record; False when it exists already (the ledger path made it)."""
+        row = {
+            "global_txn_id": op.global_txn_id,
+            "device_id": op.device_id,
+            "txn_id": op.txn_id,
+            **op.record_fields(),
+            "amount_minor": op.amount_minor or 0,
+            "currency": op.currency,
+            "reader_reference": op.reader_reference,
+            "payment_mode": READER if op.operation == "reader_refund" else GATEWAY,
+            "settlement_status": status,
+            "created_at": now,
+            "updated_at": now,
+            **values,
+        }
+        return create_record(conn, self._insert, row)
 
     def _move(
         self,
@@ -326,19 +348,6 @@ class PaymentRecords:
             .values(settlement_status=after, updated_at=now, **values)
         )
 
-    def _pos_number(self, conn: Connection, store: str) -> str:
-        p = t.pos_sequences.c
-        conn.execute(
-            self._insert(t.pos_sequences).values(store_id=store, last_no=0).on_conflict_do_nothing()
-        )
-        number = conn.execute(
-            update(t.pos_sequences)
-            .where(p.store_id == store)
-            .values(last_no=p.last_no + 1)
-            .returning(p.last_no)
-        ).scalar_one()
-        return f"{store}-{int(number):08d}"
-
     def _history(
         self,
         conn: Connection,
@@ -347,14 +356,15 @@ class PaymentRecords:
         after: str,
         details: dict[str, Any],
         now: datetime,
+        *,
+        source: str | None = None,
     ) -> None:
-        conn.execute(
-            t.transaction_history.insert().values(
-                global_txn_id=op.global_txn_id,
-                at=now,
-                from_status=before,
-                to_status=after,
-                source=f"rpc:{op.method}",
-                details=canonical_json(details),
-            )
+        row = history_row(
+            op.global_txn_id,
+            at=now,
+            before=before,
+            after=after,
+            source=source or f"rpc:{op.method}",
+            details=details,
         )
+        conn.execute(t.transaction_history.insert().values(**row))

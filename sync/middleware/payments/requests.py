@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,23 +91,8 @@ class PaymentOp:
         }
 
     def record_fields(self) -> dict[str, Any]:
-        """The canonical record's sale fields, from the authorization's metadata: top-level
-        ``sku``, ``unitPriceMinor``, ``taxMinor``, ``operatorId``, ``storeId``, else the first
-        line and the totals of a ``quote`` object (what the kiosk's purchase flow sends)."""
-        meta = self.metadata
-        quote = _obj(meta.get("quote"))
-        lines = quote.get("lines")
-        line = _obj(lines[0]) if isinstance(lines, list) and lines else {}
-        totals = _obj(quote.get("totals"))
-        sku = meta.get("sku", line.get("sku"))
-        unit_price = meta.get("unitPriceMinor", line.get("unitPriceMinor"))
-        return {
-            "sku_id": sku if isinstance(sku, str) and _SKU_RE.fullmatch(sku) else None,
-            "unit_price_minor": _int_or_none(unit_price),
-            "tax_minor": _int_or_none(meta.get("taxMinor", totals.get("taxMinor"))),
-            "operator_id": meta.get("operatorId"),
-            "store_id": meta.get("storeId") or self.device_id,
-        }
+        """The canonical record's sale fields, from the authorization's metadata."""
+        return sale_fields(self.metadata, self.device_id)
 
     def params_hash(self) -> str:
         """Fingerprint of every parameter, the token included (same key, other params = 409)."""
@@ -115,7 +100,33 @@ class PaymentOp:
         return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
-def parse_rpc(payload: bytes) -> RpcCall:
+def sale_fields(meta: Mapping[str, Any], device_id: str) -> dict[str, Any]:
+    """The canonical record's sale fields from a payment's metadata (or a journal step's data,
+    same shape): top-level ``sku``, ``unitPriceMinor``, ``taxMinor``, ``operatorId``,
+    ``storeId``, else the first line and the totals of a ``quote`` object (what the kiosk's
+    purchase flow sends). Values of the wrong shape are left out (None)."""
+    quote = _obj(meta.get("quote"))
+    lines = quote.get("lines")
+    line = _obj(lines[0]) if isinstance(lines, list) and lines else {}
+    totals = _obj(quote.get("totals"))
+    sku = meta.get("sku", line.get("sku"))
+    unit_price = meta.get("unitPriceMinor", line.get("unitPriceMinor"))
+    operator, store = meta.get("operatorId"), meta.get("storeId")
+    return {
+        "sku_id": sku if isinstance(sku, str) and _SKU_RE.fullmatch(sku) else None,
+        "unit_price_minor": _int_or_none(unit_price),
+        "tax_minor": _int_or_none(meta.get("taxMinor", totals.get("taxMinor"))),
+        "operator_id": operator if _is_identifier(operator) else None,
+        "store_id": store if _is_identifier(store) else device_id,
+    }
+
+
+def _is_identifier(value: Any) -> bool:
+    return isinstance(value, str) and _STORE_RE.fullmatch(value) is not None
+
+
+def parse_rpc(payload: bytes, methods: Collection[str] = METHODS) -> RpcCall:
+    """One request; ``methods`` are the ones served (``unknown_method`` for any other)."""
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise BadRequest(f"request of {len(payload)} bytes is too large")
     try:
@@ -133,7 +144,7 @@ def parse_rpc(payload: bytes) -> RpcCall:
     method, params = obj.get("method"), obj.get("params")
     if not isinstance(method, str) or not isinstance(params, dict):
         raise BadRequest("needs 'method' (string) and 'params' (object)", corr)
-    if method not in METHODS:
+    if method not in methods:
         raise BadRequest(f"unknown method {method[:64]!r}", corr, code="unknown_method")
     return RpcCall(corr, method, params)
 

@@ -14,7 +14,8 @@ payments never block ingest. Idempotency end to end:
 4. the reply and its effect on the canonical record are committed before anything is answered.
 
 Malformed requests are answered ``bad_request`` (when an id could be read) and logged; nothing
-a device sends can crash the service.
+a device sends can crash the service. Other services on the same RPC topic (``loyalty.*``)
+:meth:`~PaymentsRpc.register` a synchronous handler, run on the same database threads.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ from sync.middleware.payments.gateway import (
 )
 from sync.middleware.payments.records import PaymentRecords, Reply, refused
 from sync.middleware.payments.requests import (
+    METHODS,
     BadRequest,
     PaymentOp,
+    RpcCall,
     parse_operation,
     parse_rpc,
     parse_status_key,
@@ -84,6 +87,12 @@ class PaymentsRpc:
         self._inflight: dict[str, tuple[str, asyncio.Future[Reply]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.counts = dict.fromkeys(("requests", "malformed", "answered", "dropped"), 0)
+        self._handlers: dict[str, Callable[[str, RpcCall], Reply]] = {}
+
+    def register(self, methods: tuple[str, ...], handler: Callable[[str, RpcCall], Reply]) -> None:
+        """Serve ``methods`` with ``handler(device_id, call)`` (database work only; it runs on
+        this handler's database threads and may raise BadRequest)."""
+        self._handlers.update(dict.fromkeys(methods, handler))
 
     def submit(self, topic: str, payload: bytes) -> None:
         """Loop thread: handle one request in its own task (bounded)."""
@@ -105,6 +114,15 @@ class PaymentsRpc:
     async def _db(self, func: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
 
+    async def run_db(self, func: Callable[..., T], *args: Any) -> T:
+        """Blocking database work on this handler's threads (for the expiry sweeper)."""
+        return await self._db(func, *args)
+
+    async def perform(self, op: PaymentOp) -> Reply:
+        """Run ``op`` exactly as a device's request for it would run (same key, same
+        idempotency, same record and history); used by the expiry sweeper's voids."""
+        return await self._operate(op)
+
     # -- one request (task root) -----------------------------------------------------------
     async def _handle(self, topic: str, payload: bytes) -> None:
         try:
@@ -114,9 +132,12 @@ class PaymentsRpc:
             return
         corr: str | None = None
         try:
-            call = parse_rpc(payload)
+            call = parse_rpc(payload, (*METHODS, *self._handlers))
             corr = call.corr
-            if call.method == "payment.status":
+            handler = self._handlers.get(call.method)
+            if handler is not None:
+                reply = await self._db(handler, device_id, call)
+            elif call.method == "payment.status":
                 reply = await self._status(parse_status_key(device_id, call.params, corr))
             else:
                 reply = await self._operate(parse_operation(device_id, call))

@@ -23,6 +23,7 @@ from kiosk.purchase.model import Dispensable, DispenseKind, FlowConfig
 from kiosk.purchase.settlement import Payments, SettlementWorker
 from sync.engine import EngineConfig, SyncEngine
 from sync.ledger import EventDraft, Ledger, OutboxLimits
+from sync.loyalty import LoyaltyClient
 from sync.mqtt import BrokerConfig
 from sync.payments import PaymentsClient
 from sync.protocol import EventType, Unit
@@ -47,6 +48,7 @@ class FixedQuote:
     total_minor: int
     currency: str = "EUR"
     member_id: str | None = None
+    points_redeemed: int = 0  # loyalty points the price is already net of
 
     def to_json(self) -> Mapping[str, Any]:
         return {"totalMinor": self.total_minor, "currency": self.currency}
@@ -191,9 +193,13 @@ async def gateway_rig(
         payments=None,
         limits=None,
     ) as rig:
+        rpc = RpcClient(rig.engine)  # one per engine: it owns the response topic
         payments = MiddlewarePayments(
-            PaymentsClient(RpcClient(rig.engine), device_id="pk-gw", call_timeout=5.0), "pk-gw"
+            PaymentsClient(rpc, device_id="pk-gw", call_timeout=5.0), "pk-gw"
         )
+        loyalty = LoyaltyClient(rpc, device_id="pk-gw", call_timeout=5.0)
         rig.settlement.payments = payments
+        rig.settlement.loyalty = loyalty
         rig.flow.authorizer = payments
+        rig.flow.loyalty = loyalty
         yield rig

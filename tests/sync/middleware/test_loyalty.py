@@ -1,0 +1,240 @@
+"""Loyalty accounts at the middleware, on SQLite and PostgreSQL: accruals projected from the
+ingested LOYALTY events exactly once (duplicates, reordering), redemption holds (insufficient
+points, stored answers, conflicts, tombstones), a SALE that spends points making its hold final
+exactly once, releases, offline redemptions, and a randomized interleaving of all of it."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from sync.middleware import schema as t
+from sync.middleware.ingest import Ingestor
+from sync.middleware.loyalty_rpc import LoyaltyBook, LoyaltyRpc
+from sync.middleware.payments.requests import BadRequest, RpcCall
+from sync.protocol import EventType
+from tests.sync.middleware.support import inbound, make_event
+
+DEV = "pk-0001"
+
+
+def accrual(seq: int, member: str, points: int, *, txn: str | None = None) -> Any:
+    ev = make_event(
+        seq,
+        kind=EventType.LOYALTY,
+        sku=None,
+        qty=0,
+        amount=0,
+        data={"member_id": member, "points": points, "kind": "accrual"},
+    )
+    return ev if txn is None else _with_txn(ev, txn)
+
+
+def sale(seq: int, txn: str, member: str, points: int, *, offline: bool = False) -> Any:
+    data: dict[str, Any] = {"kind": "spray", "doses": 3, "member_id": member}
+    data.update(points_redeemed=points, redemption="offline" if offline else "online")
+    return _with_txn(make_event(seq, kind=EventType.SALE, qty=0, data=data), txn)
+
+
+def restock(seq: int) -> Any:
+    return make_event(seq, kind=EventType.RESTOCK, qty=1_000_000)
+
+
+def _with_txn(ev: Any, txn: str) -> Any:
+    from dataclasses import replace
+
+    return replace(ev, txn_id=txn)
+
+
+def balance(book: LoyaltyBook, member: str) -> tuple[int, int, int]:
+    b = book.balance(member)
+    return b.balance, b.held, b.available
+
+
+def entries_sum(engine: Engine, member: str) -> int:
+    c = t.loyalty_entries.c
+    with engine.connect() as conn:
+        total = conn.execute(
+            select(func.coalesce(func.sum(c.points), 0)).where(c.member_id == member)
+        ).scalar_one()
+    return int(total)
+
+
+def error(reply: Any) -> str | None:
+    return None if reply.error is None else str(reply.error[0])
+
+
+def test_accruals_are_projected_once_whatever_the_delivery(engine: Engine) -> None:
+    ing, book = Ingestor(engine), LoyaltyBook(engine)
+    evs = [restock(1), accrual(2, "m-1", 30), accrual(3, "m-2", 5), accrual(4, "m-1", 12)]
+    ing.ingest([inbound(evs[3])])  # early: held beyond H, not counted yet
+    assert balance(book, "m-1") == (0, 0, 0)
+    for _ in range(3):  # the rest, three times over
+        ing.ingest([inbound(*evs[:3])])
+    ing.ingest([inbound(*evs)])
+    assert balance(book, "m-1") == (42, 0, 42)
+    assert balance(book, "m-2") == (5, 0, 5)
+    assert entries_sum(engine, "m-1") == 42
+
+
+def test_redeem_holds_and_refuses_beyond_what_is_available(engine: Engine) -> None:
+    ing, book = Ingestor(engine), LoyaltyBook(engine)
+    ing.ingest([inbound(restock(1), accrual(2, "m-1", 100))])
+    first = book.redeem(DEV, "t-a", "m-1", 60)
+    assert first.result == {"status": "HELD", "memberId": "m-1", "points": 60, "available": 40}
+    assert balance(book, "m-1") == (100, 60, 40)
+    refused = book.redeem(DEV, "t-b", "m-1", 41)  # balance − holds = 40 < 41
+    assert error(refused) == "insufficient_points"
+    assert balance(book, "m-1") == (100, 60, 40)
+    # the same request again (a duplicate delivery) gets the stored answers, nothing more held
+    assert book.redeem(DEV, "t-a", "m-1", 60) == first
+    assert error(book.redeem(DEV, "t-b", "m-1", 41)) == "insufficient_points"
+    assert balance(book, "m-1") == (100, 60, 40)
+    # the same key with other parameters is a conflict, never a second hold
+    assert error(book.redeem(DEV, "t-a", "m-1", 10)) == "idempotency_conflict"
+    assert error(book.redeem("pk-other", "t-b", "m-1", 40)) is None  # another device's key
+    assert balance(book, "m-1") == (100, 100, 0)
+
+
+def test_a_sale_makes_its_hold_final_exactly_once(engine: Engine) -> None:
+    ing, book = Ingestor(engine), LoyaltyBook(engine)
+    ing.ingest([inbound(restock(1), accrual(2, "m-1", 100))])
+    assert error(book.redeem(DEV, "t-s", "m-1", 70)) is None
+    msg = inbound(sale(3, "t-s", "m-1", 70), accrual(4, "m-1", 3, txn="t-s"))
+    for _ in range(3):  # duplicate deliveries of the SALE
+        ing.ingest([msg])
+    assert balance(book, "m-1") == (33, 0, 33)
+    assert [h["state"] for h in book.holds("m-1")] == ["final"]
+    assert error(book.release(DEV, "t-s", "m-1")) == "invalid_state"
+    assert balance(book, "m-1") == (33, 0, 33)
+    assert entries_sum(engine, "m-1") == 33
+
+
+def test_release_drops_the_hold_and_a_late_redeem_is_refused(engine: Engine) -> None:
+    ing, book = Ingestor(engine), LoyaltyBook(engine)
+    ing.ingest([inbound(restock(1), accrual(2, "m-1", 50))])
+    assert error(book.redeem(DEV, "t-r", "m-1", 50)) is None
+    released = book.release(DEV, "t-r", "m-1")
+    assert released.result == {
+        "status": "RELEASED",
+        "memberId": "m-1",
+        "points": 50,
+        "available": 50,
+    }
+    again = book.release(DEV, "t-r", "m-1")  # idempotent
+    assert again.result is not None and again.result["points"] == 0
+    assert balance(book, "m-1") == (50, 0, 50)
+    # released before the redeem arrived (a delayed request): a tombstone refuses it
+    assert book.release(DEV, "t-late", "m-1").result is not None
+    assert error(book.redeem(DEV, "t-late", "m-1", 10)) == "invalid_state"
+    assert balance(book, "m-1") == (50, 0, 50)
+    assert error(book.release(DEV, "t-r", "m-9")) == "bad_request"
+
+
+def test_an_offline_redemption_is_debited_without_a_hold(engine: Engine) -> None:
+    ing, book = Ingestor(engine), LoyaltyBook(engine)
+    ing.ingest([inbound(restock(1), accrual(2, "m-1", 10))])
+    ing.ingest([inbound(sale(3, "t-off", "m-1", 25, offline=True))])
+    ing.ingest([inbound(sale(3, "t-off", "m-1", 25, offline=True))])
+    assert balance(book, "m-1") == (-15, 0, -15)  # the kiosk's offline cap bounds this
+    assert error(book.redeem(DEV, "t-next", "m-1", 1)) == "insufficient_points"
+    assert error(book.release(DEV, "t-off", "m-1")) == "invalid_state"
+
+
+def test_malformed_loyalty_data_is_ignored_not_fatal(engine: Engine) -> None:
+    ing, book = Ingestor(engine), LoyaltyBook(engine)
+    bad = [
+        make_event(2, kind=EventType.LOYALTY, sku=None, qty=0, amount=0, data=d)
+        for d in ({"member_id": "x y", "points": 5, "kind": "accrual"},)
+    ]
+    bad.append(
+        make_event(3, kind=EventType.LOYALTY, sku=None, qty=0, amount=0,
+                   data={"member_id": "m-1", "points": -5, "kind": "accrual"})
+    )  # fmt: skip
+    bad.append(sale(4, "t-x", "m-1", True))  # type: ignore[arg-type]
+    out = ing.ingest([inbound(restock(1), *bad, accrual(5, "m-1", 7))])
+    assert out.streams[0].high_water == 5
+    assert balance(book, "m-1") == (7, 0, 7)
+
+
+def test_adjustments_are_journalled(engine: Engine) -> None:
+    book = LoyaltyBook(engine)
+    assert book.adjust("m-7", 250, reason="goodwill", operator_id="op-1").balance == 250
+    assert book.adjust("m-7", -50, reason="correction", operator_id="op-1").balance == 200
+    assert entries_sum(engine, "m-7") == 200
+    with pytest.raises(ValueError):
+        book.adjust("m-7", 0, reason="x", operator_id="op-1")
+
+
+def test_rpc_handler_checks_its_parameters(engine: Engine) -> None:
+    rpc = LoyaltyRpc(engine)
+    assert rpc.handle(DEV, RpcCall("c1", "loyalty.balance", {"memberId": "m-1"})).result == {
+        "memberId": "m-1",
+        "balance": 0,
+        "held": 0,
+        "available": 0,
+    }
+    for method, params in (
+        ("loyalty.balance", {"memberId": "no spaces"}),
+        ("loyalty.redeem", {"memberId": "m-1", "txnId": "t-1", "points": 0}),
+        ("loyalty.redeem", {"memberId": "m-1", "txnId": "t-1", "points": True}),
+        ("loyalty.redeem", {"memberId": "m-1", "txnId": "bad id", "points": 3}),
+        ("loyalty.release", {"memberId": "m-1"}),
+    ):
+        with pytest.raises(BadRequest) as bad:
+            rpc.handle(DEV, RpcCall("c2", method, params))
+        assert bad.value.corr == "c2" and bad.value.code == "bad_request"
+
+
+def test_random_interleavings_keep_the_books(engine: Engine) -> None:
+    """Accruals, redeems, releases and sales in a random order, each delivered 1-3 times, some
+    events early: balance = accrued − spent, held = the open holds, entries sum to balance."""
+    rng = random.Random(7)
+    ing, book = Ingestor(engine), LoyaltyBook(engine)
+    members = ["m-a", "m-b"]
+    seq, pending = 1, [restock(1)]
+    accrued, spent = dict.fromkeys(members, 0), dict.fromkeys(members, 0)
+    open_holds: dict[str, tuple[str, int]] = {}
+    for i in range(60):
+        member = rng.choice(members)
+        roll = rng.random()
+        if roll < 0.4:
+            seq += 1
+            points = rng.randint(1, 40)
+            pending.append(accrual(seq, member, points))
+            accrued[member] += points
+        elif roll < 0.7:
+            txn, want = f"t-{i}", rng.randint(1, 30)
+            reply = book.redeem(DEV, txn, member, want)
+            for _ in range(rng.randint(0, 2)):
+                assert book.redeem(DEV, txn, member, want) == reply
+            if reply.result is not None:
+                open_holds[txn] = (member, int(reply.result["points"]))
+        elif open_holds:
+            txn = rng.choice(sorted(open_holds))
+            holder, points = open_holds.pop(txn)
+            if rng.random() < 0.5:
+                book.release(DEV, txn, holder)
+            else:
+                seq += 1
+                pending.append(sale(seq, txn, holder, points))
+                spent[holder] += points
+        if pending and rng.random() < 0.5:  # deliver what is pending, shuffled and duplicated
+            batch = pending + rng.sample(pending, k=min(len(pending), rng.randint(0, 3)))
+            rng.shuffle(batch)
+            for ev in batch:
+                ing.ingest([inbound(ev)])
+            pending = []
+    for ev in pending:
+        ing.ingest([inbound(ev)])
+    for member in members:
+        held = sum(p for m, p in open_holds.values() if m == member)
+        assert balance(book, member) == (
+            accrued[member] - spent[member],
+            held,
+            accrued[member] - spent[member] - held,
+        )
+        assert entries_sum(engine, member) == accrued[member] - spent[member]
