@@ -1,12 +1,14 @@
 """Idle handling: after ``idle_s`` without a touch on a screen where the shopper is choosing,
 ask "Still there?" for ``prompt_s``; no answer sends the journey back to the attract loop.
-Never during a payment or a dispense (the journey refuses, and the prompt is not shown)."""
+Never during a payment or a dispense (the journey refuses, and the prompt is not shown); a
+payment that ended without a charge (declined, timed out, cancelled, failed) waits for the
+shopper's choice, so it is ended like a choosing screen."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
-from kiosk.journey.view import IDLE_ENDABLE
+from kiosk.journey.view import IDLE_ENDABLE, PaymentPhase, Screen
 from kiosk.ui.viewmodel import JourneyViewModel
 
 _ACTIVITY = frozenset(
@@ -16,6 +18,9 @@ _ACTIVITY = frozenset(
         QEvent.Type.KeyPress,
         QEvent.Type.Wheel,
     }
+)
+_PAYMENT_ENDED = frozenset(
+    {PaymentPhase.DECLINED, PaymentPhase.TIMED_OUT, PaymentPhase.CANCELLED, PaymentPhase.FAILED}
 )
 
 
@@ -67,7 +72,11 @@ class IdleWatcher(QObject):
 
     def _endable(self) -> bool:
         view = self.vm.view
-        return view.screen in IDLE_ENDABLE and not view.busy
+        if view.busy:
+            return False
+        if view.screen is Screen.PAYMENT:
+            return view.payment in _PAYMENT_ENDED
+        return view.screen in IDLE_ENDABLE
 
     def _on_idle_timeout(self) -> None:
         if not self._endable():

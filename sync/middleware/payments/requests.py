@@ -180,8 +180,12 @@ def parse_operation(device_id: str, call: RpcCall) -> PaymentOp:
             metadata=_metadata(p.get("metadata", {}), corr),
         )
     if operation == "reader_refund":
-        reference = _match(p, "readerReference", _REF_RE, corr)
-        if looks_like_pan(reference):
+        # MDB level-1 readers report no reference of their own: then the sale is known to the
+        # processor by machine and local transaction id (see rpc.reader_refund_reference).
+        reference = (
+            _match(p, "readerReference", _REF_RE, corr) if p.get("readerReference") else None
+        )
+        if reference is not None and looks_like_pan(reference):
             raise BadRequest("'readerReference' looks like a card number: refused", corr)
         return PaymentOp(
             operation,

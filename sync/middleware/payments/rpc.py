@@ -206,7 +206,7 @@ class PaymentsRpc:
             elif op.operation == "refund":
                 result = await gw.refund(auth_id or "", op.amount_minor or 0, op.key)
             else:
-                reference = op.reader_reference or ""
+                reference = op.reader_reference or f"{op.device_id}/{op.txn_id}"
                 result = await gw.reader_refund(reference, op.amount_minor or 0, op.key)
         except GatewayRejectedError as exc:
             return await self._db(self.records.complete, op, refused(exc.code, exc.message))

@@ -178,11 +178,15 @@ class SandboxState:
         return info
 
     def stats(self) -> dict[str, int]:
-        """Counters: ``authorize_executed`` (authorizations actually run), replays, ..."""
+        """Counters: ``authorize_executed`` (authorizations actually run), replays, ...,
+        ``authorizations`` and ``reader_refunds`` (rows held)."""
         with self._lock:
             counts = {str(k): int(v) for k, v in self._db.execute("SELECT name, n FROM counters")}
             counts["authorizations"] = int(
                 self._db.execute("SELECT count(*) FROM auths").fetchone()[0]
+            )
+            counts["reader_refunds"] = int(
+                self._db.execute("SELECT count(*) FROM reader_refunds").fetchone()[0]
             )
         return counts
 
