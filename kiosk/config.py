@@ -18,6 +18,9 @@ table (read by :mod:`hardware.config`).
     prompt_s = 10                         # how long the prompt waits for an answer
     language = "en"                       # "en", "fr" or "ar": the attract loop's language
     receipt_base_url = "https://receipts.example/r/"
+    spray_countdown_s = 3                 # "hold your wrist under the nozzle" before a spray
+    loyalty_offline_daily_cap_points = 0  # points redeemable per local day while offline
+    timezone = "Europe/Paris"             # the kiosk's local day (default: the catalog's)
 
     [kiosk.offline_caps]                  # capped_offline only (defaults: OfflineCaps)
     per_sale_minor = 2000
@@ -35,6 +38,7 @@ naming the file and the field; a bad ``[hardware]`` table raises
 from __future__ import annotations
 
 import enum
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -42,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hardware.config import HardwareConfig, parse_hardware_config
 from kiosk.journey import JourneyConfig
@@ -71,6 +76,9 @@ _KNOWN = frozenset(
         "prompt_s",
         "language",
         "receipt_base_url",
+        "spray_countdown_s",
+        "loyalty_offline_daily_cap_points",
+        "timezone",
     }
 )
 _CAPS = frozenset(
@@ -103,6 +111,9 @@ class KioskConfig:
     prompt_s: int = 10
     language: str = "en"
     receipt_base_url: str = JourneyConfig.receipt_base_url
+    spray_countdown_s: float = 3.0
+    loyalty_offline_daily_cap_points: int = 0
+    timezone: str | None = None  # None: the catalog's zone
 
     def broker(self) -> BrokerConfig:
         def text(path: Path | None) -> str | None:
@@ -122,6 +133,9 @@ class KioskConfig:
             card_policy=self.card_policy,
             offline_caps=self.offline_caps,
             unknown_dispense=self.unknown_dispense,
+            spray_lead_s=self.spray_countdown_s,
+            loyalty_offline_daily_cap_points=self.loyalty_offline_daily_cap_points,
+            timezone=self.timezone or _catalog_timezone(self.catalog),
         )
 
     def machine(self) -> MachineConfig:
@@ -222,7 +236,32 @@ def parse_kiosk_config(table: object, *, where: str = "<config>", base: Path) ->
         prompt_s=r.integer("prompt_s", 10, lo=1, hi=120),
         language=r.one_of("language", LANGUAGE_CODES, "en"),
         receipt_base_url=r.url("receipt_base_url", JourneyConfig.receipt_base_url),
+        spray_countdown_s=r.number("spray_countdown_s", 3.0, lo=0.0, hi=10.0),
+        loyalty_offline_daily_cap_points=r.integer(
+            "loyalty_offline_daily_cap_points", 0, lo=0, hi=1_000_000
+        ),
+        timezone=_zone(r),
     )
+
+
+def _zone(r: _Reader) -> str | None:
+    if "timezone" not in r.table:
+        return None
+    name = r.text("timezone")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.fail("timezone", f"is not a known IANA time zone: {name!r}")
+    return name
+
+
+def _catalog_timezone(path: Path) -> str:
+    """The catalog's own zone (its promotion windows' zone), or UTC if it cannot be read."""
+    try:
+        zone = json.loads(path.read_text(encoding="utf-8")).get("timezone")
+    except (OSError, ValueError, AttributeError):
+        return "UTC"
+    return zone if isinstance(zone, str) and zone else "UTC"
 
 
 def _caps(r: _Reader) -> OfflineCaps:

@@ -5,7 +5,9 @@ configuration and stock, all in one data dir.
   (:class:`sync.localbroker.Broker`), the sandbox payment gateway (HTTP, its state in SQLite)
   and the reference middleware on SQLite serving the device's payment RPC through it. Without
   mosquitto none of them starts and the kiosk runs offline: with the default ``require_online``
-  card policy the shopper sees "card payments unavailable offline".
+  card policy the shopper sees "card payments unavailable offline". :meth:`DemoServices.reserve`
+  gives the broker's address before anything starts, so the kiosk can show its first frame
+  first and start these behind it (the device connects when the broker is up).
 * :func:`demo_hardware`: every device on its simulator (``sim://``), paced for a person to
   watch; the dispenser board sized for the catalog and remembering its levels in the data dir.
   The reader is the tokenizing terminal by default (the gateway path, so the card policies and
@@ -19,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -39,7 +41,7 @@ from kiosk.purchase.policy import CardPolicy
 from kiosk.ui.assets import asset_path
 from sync.errors import ConfigError
 from sync.ledger import EventDraft
-from sync.localbroker import Broker
+from sync.localbroker import Broker, mosquitto_binary
 from sync.protocol import EventType
 
 if TYPE_CHECKING:  # the middleware side is imported only when mosquitto is there
@@ -81,52 +83,89 @@ class DemoServices:
     middleware: MiddlewareService | None = None
     db: Engine | None = None  # the middleware's database
     broker_url: str = OFFLINE_BROKER
+    _reserved: Broker | None = field(default=None, repr=False)
 
     @property
     def online(self) -> bool:
         return self.broker is not None
 
-    async def start(self) -> DemoServices:
+    def reserve(self) -> str:
+        """Choose the local broker's port and start nothing: the URL the device will use once
+        :meth:`start` has run (:data:`OFFLINE_BROKER` when mosquitto is not installed)."""
+        try:
+            mosquitto_binary()
+        except ConfigError as exc:
+            log.warning("no local broker (%s): the kiosk runs offline", exc)
+            return OFFLINE_BROKER
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        broker = Broker(self.data_dir / "broker", persistence=True)
+        self._reserved = Broker(self.data_dir / "broker", persistence=True)
+        self.broker_url = self._reserved.url
+        return self.broker_url
+
+    async def start(self) -> DemoServices:
+        """The gateway and the middleware's database first, then the broker and at once the
+        middleware: a device already retrying its connection (the kiosk starts these after
+        its first frame) then finds the middleware subscribed. Offline without mosquitto."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        broker = self._reserved or Broker(self.data_dir / "broker", persistence=True)
+        self._reserved = None
+        try:
+            mosquitto_binary()
+        except ConfigError as exc:
+            log.warning("no local broker (%s): the kiosk runs offline", exc)
+            self.broker_url = OFFLINE_BROKER
+            return self
+        try:
+            await self._prepare_payments()
+            if not await self._start_broker(broker):
+                await self.close()
+                self.broker_url = OFFLINE_BROKER
+                return self
+            await self._start_middleware()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def _start_broker(self, broker: Broker) -> bool:
         starting = asyncio.ensure_future(asyncio.to_thread(broker.start))
         try:
             await asyncio.shield(starting)
         except ConfigError as exc:
             log.warning("no local broker (%s): the kiosk runs offline", exc)
-            return self
+            return False
         except asyncio.CancelledError:  # stopped while starting: leave no mosquitto behind
             with contextlib.suppress(ConfigError):
                 await starting
             await asyncio.to_thread(broker.stop)
             raise
         self.broker, self.broker_url = broker, broker.url
-        try:
-            await self._start_payments()
-        except BaseException:
-            await self.close()
-            raise
-        return self
+        return True
 
-    async def _start_payments(self) -> None:
+    async def _prepare_payments(self) -> None:
         from sync.middleware.db import migrate, open_database
         from sync.middleware.payments.sandbox import SandboxGateway
         from sync.middleware.payments.sandbox_state import SandboxState
-        from sync.middleware.service import MiddlewareService, ServiceConfig
 
         state = SandboxState(str(self.data_dir / "sandbox-gateway.db"))
-        gateway = SandboxGateway(state).start()
-        self.gateway = gateway
+        self.gateway = SandboxGateway(state).start()
         db = open_database(f"sqlite:///{(self.data_dir / 'middleware.db').resolve()}")
         self.db = db
         await asyncio.to_thread(migrate, db)
+
+    async def _start_middleware(self) -> None:
+        from sync.middleware.service import MiddlewareService, ServiceConfig
+
+        assert self.db is not None and self.gateway is not None
         middleware = MiddlewareService(
-            db,
-            ServiceConfig(broker_url=self.broker_url, instance="demo", gateway_url=gateway.url),
+            self.db,
+            ServiceConfig(
+                broker_url=self.broker_url, instance="demo", gateway_url=self.gateway.url
+            ),
         )
         await middleware.start()
         self.middleware = middleware
-        log.info("demo services: broker %s, sandbox gateway %s", self.broker_url, gateway.url)
+        log.info("demo services: broker %s, sandbox gateway %s", self.broker_url, self.gateway.url)
 
     async def close(self) -> None:
         middleware, self.middleware = self.middleware, None
@@ -182,6 +221,7 @@ def demo_config(
     card_policy: CardPolicy = CardPolicy.REQUIRE_ONLINE,
     language: str = "en",
     idle_s: float = 60.0,
+    spray_countdown_s: float = 3.0,
 ) -> KioskConfig:
     return KioskConfig(
         device_id=DEMO_DEVICE,
@@ -192,6 +232,7 @@ def demo_config(
         payment_timeout_s=60.0,
         idle_s=idle_s,
         language=language,
+        spray_countdown_s=spray_countdown_s,
     )
 
 

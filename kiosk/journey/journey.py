@@ -350,7 +350,9 @@ class ShopperJourney:
             item = self.flow.item
             seconds = self.config.bottle_seconds
             if item is not None and item.kind is DispenseKind.SPRAY:
-                seconds = self.config.spray_seconds_per_dose * item.doses
+                seconds = (
+                    self.flow.config.spray_lead_s + self.config.spray_seconds_per_dose * item.doses
+                )
             self._show(
                 purchase=change.new,
                 screen=Screen.DISPENSING,

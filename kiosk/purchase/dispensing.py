@@ -156,6 +156,8 @@ async def dispense_and_journal(
     ctx: Journaling, txn: str, item: Dispensable, quote: Priced, mode: Mode
 ) -> tuple[bool, str]:
     """Journal, dispense, journal the outcome, start settlement; -> (dispensed, reason key)."""
+    if item.kind is DispenseKind.SPRAY and ctx.config.spray_lead_s > 0:
+        await asyncio.sleep(ctx.config.spray_lead_s)  # the screen's countdown
     seq = await ctx._step(
         txn,
         Step.DISPENSE_STARTED,

@@ -67,6 +67,9 @@ class FlowConfig:
     # Loyalty points redeemed while the middleware is unreachable, per local day (0: never).
     loyalty_offline_daily_cap_points: int = 0
     timezone: str = "UTC"  # IANA zone of the kiosk's local day (the offline loyalty cap)
+    # "Hold your wrist under the nozzle": seconds between the approval and a spray, for the
+    # shopper to get ready (the screen counts down). A crash meanwhile voids: nothing sprayed.
+    spray_lead_s: float = 0.0
 
 
 class RedemptionRoute(enum.Enum):

@@ -18,6 +18,7 @@ from kiosk.catalog import BottleOffer, Catalog, Product, SprayOffer
 from kiosk.journey import Notice, PaymentPhase, Screen, ShopperJourney, Unavailable, View
 from kiosk.loyalty import encode_public_key, issue_member_qr
 from kiosk.purchase.items import dispensables
+from kiosk.purchase.model import FlowConfig
 from kiosk.purchase.states import PurchaseState
 from sync.ledger import EventDraft
 from sync.protocol import EventType
@@ -65,8 +66,8 @@ class Shop:
 
 
 @asynccontextmanager
-async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
-    async with reader_rig(tmp_path) as rig:
+async def shop(tmp_path: Path, config: FlowConfig | None = None) -> AsyncIterator[Shop]:
+    async with reader_rig(tmp_path, config=config) as rig:
         items = dispensables(CATALOG)
         for sku in (SPRAY.sku, BOTTLE.sku):
             item = items[sku]
@@ -238,3 +239,22 @@ async def test_idle_abandons_a_quote_but_never_a_payment(tmp_path: Path) -> None
         j.idle_timeout()
         assert j.view.screen is Screen.ATTRACT
         assert s.rig.flow.state is PurchaseState.BROWSING
+
+
+async def test_spray_waits_for_the_countdown_before_it_sprays(tmp_path: Path) -> None:
+    lead = FlowConfig(
+        payment_timeout_s=10,
+        dispense_query_attempts=2,
+        dispense_query_interval_s=0.1,
+        spray_lead_s=0.5,
+    )
+    async with shop(tmp_path, lead) as s:
+        j = s.journey
+        _to_checkout(j, SPRAY.sku)
+        paying = asyncio.create_task(j.pay())
+        await until(lambda: j.view.screen is Screen.DISPENSING)
+        assert j.view.dispense_seconds == 0.5 + SPRAY.doses * j.config.spray_seconds_per_dose
+        assert not s.rig.dispenser_sim.model.memory.executions  # the wrist is not there yet
+        result = await paying
+        assert result is not None and result.state is PurchaseState.COMPLETED
+        assert sum(s.rig.dispenser_sim.model.memory.executions.values()) == 1

@@ -440,7 +440,9 @@ async def running_kiosk(
                 await asyncio.to_thread(services.broker.stop)
         sims = await start_simulators(stack, reader)
         config = demo_config(tmp_path, broker_url, card_policy=card_policy, idle_s=idle_s)
-        config = replace(config, prompt_s=prompt_s, payment_timeout_s=payment_timeout_s)
+        config = replace(
+            config, prompt_s=prompt_s, payment_timeout_s=payment_timeout_s, spray_countdown_s=0.0
+        )
         hardware = HardwareConfig(
             card_readers=(CardReaderConfig(kind=reader, url=await sims.reader.start_pty()),),
             dispenser=DispenserConfig(url=await sims.dispenser.start_pty()),
