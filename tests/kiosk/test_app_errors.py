@@ -26,6 +26,7 @@ from kiosk.demo import DemoOptions, demo_catalog_path
 from kiosk.journey import Screen
 from kiosk.purchase.states import PurchaseState
 from kiosk.runtime import AppOptions
+from tests.support.loops import install_loop
 from tests.support.waiting import until
 
 
@@ -36,7 +37,7 @@ class Boom(RuntimeError):
 def run_on_qasync(qapp: QApplication, scenario: Callable[[], Awaitable[Any]]) -> Any:
     """Run ``scenario`` on a qasync loop over the test's QApplication, as the kiosk runs."""
     loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
+    install_loop(loop)
     try:
 
         async def bounded() -> Any:

@@ -61,6 +61,7 @@ from sync.ledger import Ledger, OutboxLimits
 from sync.middleware import schema
 from sync.mqtt import BrokerConfig
 from sync.protocol import Event, EventType
+from tests.support.loops import install_loop
 from tests.support.waiting import until
 
 T = TypeVar("T")
@@ -128,7 +129,7 @@ def run_on_qasync(qapp: QApplication, scenario: Callable[[], Awaitable[T]]) -> T
     quit_on_close = qapp.quitOnLastWindowClosed()
     qapp.setQuitOnLastWindowClosed(False)  # as the kiosk (make_application) sets it
     loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
+    install_loop(loop)
     errors: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, ctx: errors.append(ctx))
 
