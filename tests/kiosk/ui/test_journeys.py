@@ -501,7 +501,7 @@ def test_offline_capped_sells_a_spray_and_syncs_it_later(
             await eventually(lambda: k.middleware_sales(txn), 1, "the middleware")
             await until(lambda: k.engine.acked_seq >= sale.seq, 20, "the ack")
             await eventually(lambda: k.settlement_status(txn), "captured", "the capture")
-            assert await k.final_step(txn) == Step.CAPTURED.value
+            await eventually(lambda: k.final_step(txn), Step.CAPTURED.value, "the device's close")
 
     run_on_qasync(qapp, scenario)
 
