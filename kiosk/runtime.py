@@ -5,9 +5,10 @@ headless harness or benchmark can start without Qt): it opens every configured d
 (:func:`hardware.config.open_devices`), starts the :class:`~kiosk.machine.Machine` (ledger,
 sync engine, payments, settlement worker; start-up recovery runs before any sale), resolves the
 catalog's offers to the dispenser's channels and slots with their calibrated doses, builds the
-:class:`~kiosk.journey.ShopperJourney`, feeds it the loyalty scanners' codes while the shopper
-is on the loyalty or checkout screen, and refreshes stock and availability every few seconds
-(an owned task). ``close()`` stops all of it, in reverse.
+:class:`~kiosk.journey.ShopperJourney` (members' points balances looked up through the
+machine's loyalty client), feeds it the loyalty scanners' codes while the shopper is on the
+loyalty or checkout screen, and refreshes stock and availability every few seconds (an owned
+task). ``close()`` stops all of it, in reverse.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hardware.config import Devices, HardwareConfig, open_devices
 from hardware.scanner import LoyaltyScanner, ScanDidDecode, ScannerEvent
@@ -25,10 +27,14 @@ from kiosk.catalog import Catalog
 from kiosk.config import KioskConfig
 from kiosk.demo import DemoOptions
 from kiosk.journey import Screen, ShopperJourney
+from kiosk.journey.points import spendable_points
 from kiosk.machine import Machine, MachineConfig
 from kiosk.purchase.items import dispensables
 from kiosk.purchase.model import Dispensable
 from kiosk.purchase.recovery import RecoveryReport
+
+if TYPE_CHECKING:
+    from hardware.scanner.camera import CameraLoyaltyScanner
 
 log = logging.getLogger(__name__)
 StatusHook = Callable[[str], None]
@@ -122,6 +128,7 @@ class KioskRuntime:
             engine=self.machine.engine,
             items=self.items,
             config=self.config.journey(),
+            balance=spendable_points(self.machine.loyalty) if self.machine.loyalty else None,
         )
         for scanner in (devices.scanner, devices.camera):
             if scanner is not None:
@@ -132,6 +139,15 @@ class KioskRuntime:
             self._refresh_loop(), name="journey-refresh"
         )
         return self._journey
+
+    def camera_frames(self) -> CameraLoyaltyScanner | None:
+        """The camera scanner, if one is fitted: the loyalty screen previews its frames."""
+        camera = self.devices.camera if self.devices is not None else None
+        if camera is None:
+            return None
+        from hardware.scanner.camera import CameraLoyaltyScanner  # pyzbar: only with a camera
+
+        return camera if isinstance(camera, CameraLoyaltyScanner) else None
 
     def set_maintenance(self, on: bool) -> None:
         """The service menu's switch: the shopper sees "temporarily unavailable" while on."""
@@ -162,6 +178,8 @@ class KioskRuntime:
         for scanner in self._scanners:
             scanner.remove_listener(self._on_scanner_event)
         self._scanners.clear()
+        if self._journey is not None:
+            await self._journey.close()  # its balance look-ups use the machine's RPC client
         if self.machine is not None:
             await self.machine.close()
             self.machine = None

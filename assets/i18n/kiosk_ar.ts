@@ -54,6 +54,10 @@
         <translation>الدفع بالبطاقة</translation>
     </message>
     <message>
+        <source>Pay with points</source>
+        <translation>الدفع بالنقاط</translation>
+    </message>
+    <message>
         <source>Back</source>
         <translation>رجوع</translation>
     </message>
@@ -102,6 +106,32 @@
             <numerusform>تكسب %n نقاط من عملية الشراء هذه.</numerusform>
             <numerusform>تكسب %n نقطة من عملية الشراء هذه.</numerusform>
             <numerusform>تكسب %n نقطة من عملية الشراء هذه.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>You have %1 points</source>
+        <translation>
+            <numerusform>لديك %1 نقطة</numerusform>
+            <numerusform>لديك %1 نقطة</numerusform>
+            <numerusform>لديك %1 نقطة</numerusform>
+            <numerusform>لديك %1 نقاط</numerusform>
+            <numerusform>لديك %1 نقطة</numerusform>
+            <numerusform>لديك %1 نقطة</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Don&apos;t use my points</source>
+        <translation>عدم استخدام نقاطي</translation>
+    </message>
+    <message numerus="yes">
+        <source>Use %1 points (%2)</source>
+        <translation>
+            <numerusform>استخدام %1 نقطة (%2)</numerusform>
+            <numerusform>استخدام %1 نقطة (%2)</numerusform>
+            <numerusform>استخدام %1 نقطة (%2)</numerusform>
+            <numerusform>استخدام %1 نقاط (%2)</numerusform>
+            <numerusform>استخدام %1 نقطة (%2)</numerusform>
+            <numerusform>استخدام %1 نقطة (%2)</numerusform>
         </translation>
     </message>
 </context>
@@ -435,6 +465,14 @@
     <message>
         <source>Something went wrong. Please try again.</source>
         <translation>حدث خطأ ما. يُرجى المحاولة مرة أخرى.</translation>
+    </message>
+    <message>
+        <source>Not enough points are available. You can pay without them.</source>
+        <translation>لا تتوفر نقاط كافية. يمكنك الدفع بدونها.</translation>
+    </message>
+    <message>
+        <source>Points cannot be used right now. You can pay without them.</source>
+        <translation>لا يمكن استخدام النقاط حاليًا. يمكنك الدفع بدونها.</translation>
     </message>
     <message>
         <source>Temporarily unavailable</source>

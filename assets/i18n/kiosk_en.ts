@@ -10,6 +10,20 @@
             <numerusform>You earn %n points with this purchase.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>You have %1 points</source>
+        <translation>
+            <numerusform>You have %1 point</numerusform>
+            <numerusform>You have %1 points</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Use %1 points (%2)</source>
+        <translation>
+            <numerusform>Use %1 point (%2)</numerusform>
+            <numerusform>Use %1 points (%2)</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>DiagnosticsSection</name>

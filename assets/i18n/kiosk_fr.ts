@@ -54,6 +54,10 @@
         <translation>Payer par carte</translation>
     </message>
     <message>
+        <source>Pay with points</source>
+        <translation>Payer avec mes points</translation>
+    </message>
+    <message>
         <source>Back</source>
         <translation>Retour</translation>
     </message>
@@ -98,6 +102,24 @@
         <translation>
             <numerusform>Vous gagnez %n point avec cet achat.</numerusform>
             <numerusform>Vous gagnez %n points avec cet achat.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>You have %1 points</source>
+        <translation>
+            <numerusform>Vous avez %1 point</numerusform>
+            <numerusform>Vous avez %1 points</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Don&apos;t use my points</source>
+        <translation>Ne pas utiliser mes points</translation>
+    </message>
+    <message numerus="yes">
+        <source>Use %1 points (%2)</source>
+        <translation>
+            <numerusform>Utiliser %1 point (%2)</numerusform>
+            <numerusform>Utiliser %1 points (%2)</numerusform>
         </translation>
     </message>
 </context>
@@ -729,6 +751,14 @@
     <message>
         <source>Something went wrong. Please try again.</source>
         <translation>Un problème est survenu. Veuillez réessayer.</translation>
+    </message>
+    <message>
+        <source>Not enough points are available. You can pay without them.</source>
+        <translation>Vous n’avez pas assez de points disponibles. Vous pouvez payer sans les utiliser.</translation>
+    </message>
+    <message>
+        <source>Points cannot be used right now. You can pay without them.</source>
+        <translation>Les points ne peuvent pas être utilisés pour le moment. Vous pouvez payer sans les utiliser.</translation>
     </message>
     <message>
         <source>Temporarily unavailable</source>

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from kiosk.catalog import Catalog, Offer, Product
 from kiosk.journey.view import Notice, PaymentPhase, Screen, Unavailable, View
 from kiosk.loyalty import Member, points_for
-from kiosk.pricing import Cart, quote
+from kiosk.pricing import Cart, Quote, quote
 from kiosk.purchase.states import PurchaseState
 
 # A Friday at 17:30 in the catalog's zone is inside the demo's happy hour, so discounts show.
@@ -26,6 +26,7 @@ MEMBER = Member(
     expires_at=None,
     key_id="demo-1",
 )
+POINTS_BALANCE = 1240  # the member's spendable points in the gallery
 
 
 def _first_spray(catalog: Catalog) -> tuple[Product, Offer]:
@@ -70,6 +71,7 @@ def gallery(catalog: Catalog, *, now: datetime = GALLERY_TIME) -> list[tuple[str
     member_checkout = replace(
         bottle_checkout, quote=q_member, member=MEMBER, points_earned=member_points
     )
+    points_states = _points_states(catalog, member_checkout, now=now)
     paying = replace(spray_checkout, screen=Screen.PAYMENT, purchase=PurchaseState.AUTHORIZING)
     after = replace(paying, purchase=PurchaseState.QUOTED)
     done = replace(
@@ -117,6 +119,7 @@ def gallery(catalog: Catalog, *, now: datetime = GALLERY_TIME) -> list[tuple[str
         ("checkout", "spray", spray_checkout),
         ("checkout", "bottle", bottle_checkout),
         ("checkout", "member", member_checkout),
+        *points_states,
         (
             "checkout",
             "cards-offline",
@@ -222,3 +225,37 @@ def gallery(catalog: Catalog, *, now: datetime = GALLERY_TIME) -> list[tuple[str
             )
         )
     return views
+
+
+def _points_states(
+    catalog: Catalog, checkout: View, *, now: datetime
+) -> list[tuple[str, str, View]]:
+    """A member with points: redemption offered, in use, and offered again with what is left
+    after the middleware refused (none if the catalog has no point value)."""
+    if not catalog.loyalty.redemption_enabled or checkout.offer is None:
+        return []
+    cart = Cart.of([(checkout.offer.sku, 1)])
+
+    def offered(balance: int) -> tuple[View, Quote]:
+        most = quote(cart, catalog, now=now, member=MEMBER, redeem_points=balance)
+        view = replace(
+            checkout,
+            points_balance=balance,
+            points_usable=most.points_redeemed,
+            points_discount=most.redemption_total,
+        )
+        return view, most
+
+    offer, used = offered(POINTS_BALANCE)
+    in_use = replace(
+        offer,
+        quote=used,
+        points_earned=points_for(used, catalog),
+        points_used=used.points_redeemed,
+    )
+    refused = replace(offered(300)[0], notice=Notice.POINTS_INSUFFICIENT)  # the balance fell
+    return [
+        ("checkout", "points-offer", offer),
+        ("checkout", "points", in_use),
+        ("checkout", "points-refused", refused),
+    ]

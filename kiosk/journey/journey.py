@@ -10,6 +10,10 @@ card reader, the dispenser and the sync engine, and publishes what the screen mu
 It never interrupts a payment or a dispense: :meth:`go_home` and :meth:`idle_timeout` are
 ignored while money or product may be moving. When the machine cannot sell (maintenance, a
 device down, sales paused) the shopper sees UNAVAILABLE instead of a screen that would fail.
+
+A member may pay part of the price with loyalty points (:meth:`use_points`) when the catalog
+allows redemption, the middleware is reachable and their balance is known: the journey looks it
+up after a scan (kiosk.journey.points) in tasks it owns, so :meth:`close` must be awaited.
 """
 
 from __future__ import annotations
@@ -23,10 +27,19 @@ from typing import Any
 from hardware.cardreader import AuthorizationMode, PaymentDidProgress, PaymentStage, ReaderEvent
 from hardware.common.state import USABLE_STATES
 from kiosk.catalog import Catalog, UnknownItemError
+from kiosk.journey.points import (
+    NO_OFFER,
+    NO_POINTS,
+    BalanceFetcher,
+    BalanceLookup,
+    offer_fields,
+    wants_balance,
+)
 from kiosk.journey.view import BLOCKING, Notice, PaymentPhase, Screen, Unavailable, View
 from kiosk.loyalty import (
     ExpiredCodeError,
     LoyaltyError,
+    Member,
     NotALoyaltyCodeError,
     UnknownKeyError,
     points_for,
@@ -38,6 +51,7 @@ from kiosk.purchase.model import Dispensable, DispenseKind, PurchaseRefusedError
 from kiosk.purchase.policy import CardPolicy
 from kiosk.purchase.states import PurchaseState, PurchaseStateDidChange
 from sync.engine import SyncEngine
+from sync.events import ConnectionDidChange, SyncEvent
 
 log = logging.getLogger(__name__)
 ViewListener = Callable[[View], None]
@@ -58,6 +72,14 @@ _NOTICE_OF_REFUSAL = {
     "offline_daily_total": Notice.OFFLINE_LIMIT,
     "offline_count": Notice.OFFLINE_LIMIT,
     "offline_age": Notice.OFFLINE_LIMIT,
+    "loyalty_no_member": Notice.POINTS_UNAVAILABLE,
+    "loyalty_offline_disabled": Notice.POINTS_UNAVAILABLE,
+    "loyalty_offline_over_cap": Notice.POINTS_UNAVAILABLE,
+}
+# The middleware would not hold the points: back to the quote, to pay without them.
+_NOTICE_OF_POINTS_REFUSAL = {
+    "loyalty_insufficient_points": Notice.POINTS_INSUFFICIENT,
+    "loyalty_refused": Notice.POINTS_UNAVAILABLE,
 }
 
 
@@ -79,7 +101,10 @@ class ShopperJourney:
         items: Mapping[str, Dispensable],
         config: JourneyConfig | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        balance: BalanceFetcher | None = None,
     ) -> None:
+        """``balance(member_id)``: the member's spendable points at the middleware (raises
+        when it cannot tell); None: loyalty points are never offered."""
         self.catalog = catalog
         self.flow = flow
         self.engine = engine
@@ -90,10 +115,15 @@ class ShopperJourney:
         self._view = View()
         self._listeners: list[ViewListener] = []
         self._on_hand: Mapping[str, int] = {}
+        self._balances = BalanceLookup(balance, self._on_balance_did_arrive)
         flow.add_listener(self._on_purchase_state_did_change)
         flow.reader.add_listener(self._on_reader_event)
         flow.dispenser.add_listener(lambda *_: self.reassess())
-        engine.add_listener(lambda _event: self.reassess())
+        engine.add_listener(self._on_sync_event)
+
+    async def close(self) -> None:
+        """Cancel the balance look-ups still running (the runtime calls this at shutdown)."""
+        await self._balances.close()
 
     # -- observing ----------------------------------------------------------------------------
     @property
@@ -158,6 +188,7 @@ class ShopperJourney:
         )
         self._show(sold_out=sold_out)
         self.reassess()
+        self._look_up_balance_again()  # e.g. the middleware did not answer the last time
 
     # -- shopper actions ----------------------------------------------------------------------
     def touch(self) -> None:
@@ -222,11 +253,14 @@ class ShopperJourney:
         wants_loyalty = (
             self.config.offer_loyalty and bool(self.catalog.loyalty.keys) and view.member is None
         )
+        offer = self.catalog.offer(sku)
         self._show(
             screen=Screen.LOYALTY if wants_loyalty else Screen.CHECKOUT,
-            offer=self.catalog.offer(sku),
+            offer=offer,
             quote=q,
             points_earned=self._points(q),
+            points_used=0,
+            **self._offer(offer.sku, view.member, view.points_balance),
             purchase=self.flow.state,
             payment=None,
             reason="",
@@ -251,8 +285,41 @@ class ShopperJourney:
             quote=q,
             points_earned=self._points(q),
             notice=Notice.NONE,
+            **NO_POINTS,
         )
+        if self.catalog.loyalty.redemption_enabled:
+            self._balances.request(member.member_id)
         return True
+
+    def use_points(self, on: bool) -> None:
+        """Pay part of the price with the member's points (``points_usable`` of them), or not.
+        Only on the checkout screen, never during a payment."""
+        view = self._view
+        if (
+            view.busy
+            or view.screen is not Screen.CHECKOUT
+            or view.offer is None
+            or view.member is None
+            or self.flow.state is not PurchaseState.QUOTED
+            or (on and view.points_usable <= 0)
+        ):
+            return
+        points = view.points_usable if on else 0
+        q = quote(
+            Cart.of([(view.offer.sku, 1)]),
+            self.catalog,
+            now=self.clock(),
+            member=view.member,
+            redeem_points=points,
+        )
+        self.flow.set_quote(q, points=self._points(q))  # earned on what is paid
+        self._show(
+            quote=q,
+            points_earned=self._points(q),
+            points_used=q.points_redeemed,
+            notice=Notice.NONE,
+            reason="",
+        )
 
     def skip_loyalty(self) -> None:
         if self._view.screen is Screen.LOYALTY:
@@ -278,7 +345,7 @@ class ShopperJourney:
             self.flow.select(self.items[view.offer.sku])
             q = self._quote_of(view.offer.sku, member=view.member)
             self.flow.set_quote(q, points=self._points(q))
-            self._show(quote=q, points_earned=self._points(q))
+            self._show(quote=q, points_earned=self._points(q), points_used=0)
         self._show(
             screen=Screen.CHECKOUT,
             payment=None,
@@ -296,7 +363,7 @@ class ShopperJourney:
         except PurchaseRefusedError as exc:
             self._refused(exc)
             return None
-        self._show(screen=Screen.PAYMENT, payment=PaymentPhase.PRESENT_CARD, notice=Notice.NONE)
+        self._show(screen=Screen.PAYMENT, payment=self._first_phase(), notice=Notice.NONE)
         try:
             result = await self.flow.pay()
         except PurchaseRefusedError as exc:
@@ -325,6 +392,7 @@ class ShopperJourney:
             quote=None,
             member=None,
             points_earned=0,
+            **NO_POINTS,
             payment=None,
             reason="",
             notice=Notice.NONE,
@@ -343,9 +411,7 @@ class ShopperJourney:
     # -- listeners ----------------------------------------------------------------------------
     def _on_purchase_state_did_change(self, change: PurchaseStateDidChange) -> None:
         if change.new is PurchaseState.AUTHORIZING:
-            self._show(
-                purchase=change.new, screen=Screen.PAYMENT, payment=PaymentPhase.PRESENT_CARD
-            )
+            self._show(purchase=change.new, screen=Screen.PAYMENT, payment=self._first_phase())
         elif change.new is PurchaseState.DISPENSING:
             item = self.flow.item
             seconds = self.config.bottle_seconds
@@ -361,6 +427,31 @@ class ShopperJourney:
             )
         else:
             self._show(purchase=change.new)
+
+    def _on_sync_event(self, event: SyncEvent) -> None:
+        if isinstance(event, ConnectionDidChange):
+            view = self._view
+            if not event.connected and not view.points_used and view.points_balance is not None:
+                self._show(points_balance=None, **NO_OFFER)  # offered only online
+            elif event.connected:
+                self._look_up_balance_again()
+        self.reassess()
+
+    def _look_up_balance_again(self) -> None:
+        """The balance is still unknown: ask again (none in flight; failures logged once)."""
+        view, online = self._view, self.engine.connected
+        if view.member and wants_balance(view, self.catalog, online=online):
+            self._balances.request(view.member.member_id)
+
+    def _on_balance_did_arrive(self, member_id: str, points: int | None) -> None:
+        view = self._view
+        if view.busy or view.member is None or view.member.member_id != member_id:
+            return  # a later shopper, or a payment under way
+        if view.points_used:
+            self._show(points_balance=points)  # the offer stands while its points are in use
+            return
+        sku = view.offer.sku if view.offer is not None else None
+        self._show(points_balance=points, **self._offer(sku, view.member, points))
 
     def _on_reader_event(self, event: ReaderEvent) -> None:
         if isinstance(event, PaymentDidProgress) and event.payment_id == self.flow.txn_id:
@@ -383,6 +474,9 @@ class ShopperJourney:
             self._show(screen=Screen.DONE, receipt_url=url, **common)
         elif state in (PurchaseState.FAILED_VOIDED, PurchaseState.MANUAL_REVIEW):
             self._show(screen=Screen.DONE, receipt_url=None, points_earned=0, **common)
+        elif result.reason in _NOTICE_OF_POINTS_REFUSAL and self.flow.state is PurchaseState.QUOTED:
+            self._show(**common)
+            self._drop_points(_NOTICE_OF_POINTS_REFUSAL[result.reason])
         else:
             phase = _PHASE_OF_REASON.get(result.reason, PaymentPhase.FAILED)
             self._show(screen=Screen.PAYMENT, payment=phase, **common)
@@ -394,7 +488,30 @@ class ShopperJourney:
             notice=_NOTICE_OF_REFUSAL.get(exc.reason, Notice.TRY_AGAIN),
             reason=exc.reason,
         )
+        if exc.reason.startswith("loyalty_"):
+            self._drop_points(self._view.notice)
         self.reassess()
+
+    def _drop_points(self, notice: Notice) -> None:
+        """Points could not pay: the checkout again, priced without them, and the balance
+        looked up afresh (it may have changed since it was shown)."""
+        view = self._view
+        if view.offer is None:
+            return
+        q = self._quote_of(view.offer.sku)
+        if self.flow.state in (PurchaseState.SELECTED, PurchaseState.QUOTED):
+            self.flow.set_quote(q, points=self._points(q))
+        self._show(
+            screen=Screen.CHECKOUT,
+            payment=None,
+            quote=q,
+            points_earned=self._points(q),
+            **NO_POINTS,
+            notice=notice,
+            purchase=self.flow.state,
+        )
+        if view.member is not None and self.catalog.loyalty.redemption_enabled:
+            self._balances.request(view.member.member_id)
 
     def _abandon(self) -> None:
         """Drop a selection the shopper walked away from (never a payment)."""
@@ -413,6 +530,17 @@ class ShopperJourney:
 
     def _points(self, q: Any) -> int:
         return points_for(q, self.catalog) if q.member_id else 0
+
+    def _offer(self, sku: str | None, member: Member | None, balance: int | None) -> dict[str, Any]:
+        online, now = self.engine.connected, self.clock()
+        return offer_fields(self.catalog, sku, member, balance, online=online, now=now)
+
+    def _first_phase(self) -> PaymentPhase:
+        """What the payment screen says first: no card is asked when points pay it all."""
+        q = self.flow.quote
+        if q is not None and q.points_redeemed and q.total_minor == 0:
+            return PaymentPhase.PROCESSING
+        return PaymentPhase.PRESENT_CARD
 
 
 def _loyalty_notice(exc: LoyaltyError) -> Notice:

@@ -1,5 +1,5 @@
 """What the touchscreen shows, as data: the screen, the chosen perfume and offer, the quote,
-the member, how far a payment got, and why the machine cannot sell right now.
+the member and their points, how far a payment got, and why the machine cannot sell right now.
 
 A :class:`View` is immutable; the journey publishes a new one after every change, and the
 screenshot tool builds them directly to render every screen and state.
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from kiosk.catalog import Offer, Product
 from kiosk.loyalty import Member
+from kiosk.money import Money
 from kiosk.pricing import Quote
 from kiosk.purchase.states import PurchaseState
 
@@ -80,6 +81,8 @@ class Notice(enum.Enum):
     LOYALTY_UNKNOWN_KEY = "loyalty_unknown_key"
     NOT_A_LOYALTY_CODE = "not_a_loyalty_code"
     READER_UNAVAILABLE = "reader_unavailable"
+    POINTS_INSUFFICIENT = "points_insufficient"  # the middleware refused: not enough points
+    POINTS_UNAVAILABLE = "points_unavailable"  # points cannot be used now (offline, refused)
     SALES_PAUSED = "sales_paused"
     TRY_AGAIN = "try_again"
 
@@ -93,6 +96,10 @@ class View:
     quote: Quote | None = None
     member: Member | None = None
     points_earned: int = 0  # what this purchase earns the member
+    points_balance: int | None = None  # the member's spendable points; None: unknown/offline
+    points_usable: int = 0  # the most points this quote could spend (0: no offer)
+    points_discount: Money | None = None  # what spending points_usable takes off the price
+    points_used: int = 0  # the points the current quote spends
     purchase: PurchaseState = PurchaseState.BROWSING
     payment: PaymentPhase | None = None
     reason: str = ""  # the purchase flow's message key ("declined", "dispense_jam", ...)

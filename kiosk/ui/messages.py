@@ -43,6 +43,12 @@ def notice_text(notice: Notice) -> str:
         Notice.TRY_AGAIN: QCoreApplication.translate(
             "Messages", "Something went wrong. Please try again."
         ),
+        Notice.POINTS_INSUFFICIENT: QCoreApplication.translate(
+            "Messages", "Not enough points are available. You can pay without them."
+        ),
+        Notice.POINTS_UNAVAILABLE: QCoreApplication.translate(
+            "Messages", "Points cannot be used right now. You can pay without them."
+        ),
     }
     return table[notice]
 

@@ -92,6 +92,10 @@ class JourneyViewModel(QObject):
         if self.journey:
             self.journey.skip_loyalty()
 
+    def use_points(self, on: bool) -> None:
+        if self.journey:
+            self.journey.use_points(on)
+
     def back(self) -> None:
         if self.journey:
             self.journey.back()

@@ -46,6 +46,7 @@ SETTLEMENT_STATES = (
 )
 
 GATEWAY, READER = "gateway", "reader"  # payment_mode: who authorized and settles the money
+POINTS = "points"  # payment_mode: loyalty points paid it all; no money moved
 
 
 def pos_number(conn: Connection, insert: InsertFactory, store: str) -> str:

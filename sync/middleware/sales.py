@@ -5,15 +5,19 @@
 device's own order, however often and in whatever order it arrived (when its stock effect
 reaches the projection, too). One query reads the PAYMENT, DISPENSE and REFUND events with a
 transaction id; records and contexts (``ledger_txns``: a reader or offline sale's facts from
-its ``payment_started``, a refund's original sale) are read in batches, row-locked, changed in
-memory and written at the end: new records in one insert with a block of POS numbers per store.
+its ``payment_started``, a sale paid entirely with loyalty points from its first step,
+``redeeming`` or ``redeemed_offline``, a refund's original sale) are read in batches,
+row-locked, changed in memory and written at the end: new records in one insert with a block
+of POS numbers per store.
 The dispense is confirmed by the ``dispense_succeeded`` step, which the kiosk commits in one
 ledger transaction with its SALE, so plain SALEs (simulators, demos) cost nothing here.
 
 Who owns what (the step-by-step table is in docs/payments.md, "The ledger path"): the ledger
 owns the settlement of reader sales (the MDB reader approves and settles) and of offline sales
 until their authorization (``offline_pending``); the RPC path owns gateway payments, to which
-the ledger only adds the dispense facts and history notes. A step applies only from the states
+the ledger only adds the dispense facts and history notes. A sale paid entirely with points
+moves no money: its dispense makes the record, ``captured`` with payment mode ``points`` (the
+SALE makes the member's points final). A step applies only from the states
 named: the ledger never moves a record backwards nor over what the RPC path applied. Each
 change appends one ``transaction_history`` row (``ledger:<TYPE>:<step>``, ``ledger:REFUND``).
 Values a device sends are checked; what cannot be read is skipped and logged, never a reason
@@ -41,6 +45,7 @@ from sync.middleware.canonical import (
     MANUAL_REVIEW,
     OFFLINE_PENDING,
     PARTIALLY_REFUNDED,
+    POINTS,
     READER,
     REFUNDED,
     VOIDED,
@@ -65,7 +70,10 @@ log = logging.getLogger(__name__)
 JOURNAL_TYPES = frozenset(
     k.value for k in (EventType.PAYMENT, EventType.DISPENSE, EventType.REFUND)
 )
-OFFLINE, REFUND = "offline", "refund"  # ledger_txns.mode, besides "reader"
+OFFLINE, REFUND = "offline", "refund"  # ledger_txns.mode, besides "reader" and "points"
+# A purchase paid (partly) with points journals one of these first, not payment_started; with
+# mode "points" (nothing left to pay by card) it is the only step with the sale's facts.
+_REDEMPTION_STARTS = ("redeeming", "redeemed_offline")
 _CHUNK = 500  # ids per IN (...) query
 _NOTE_KEYS = ("reason", "by", "outcome", "doses_done")
 _OPEN = (AUTHORIZED, MANUAL_REVIEW)  # not settled: the reader's outcome may still move it
@@ -197,6 +205,8 @@ class _Book:
             self._refund(f)
         elif f.step == "payment_started":
             self._started(gid, f)
+        elif f.step in _REDEMPTION_STARTS:
+            self._redemption_started(gid, f)
         elif f.step == "refund_requested":
             self._refund_requested(gid, f)
         elif ctx is not None and ctx.mode == REFUND:
@@ -210,11 +220,25 @@ class _Book:
         mode = f.data.get("mode")
         if mode not in (READER, OFFLINE) or gid in self.ctxs:
             return  # gateway payments: the RPC path makes their record
+        self.ctxs[gid] = _Ctx(str(mode), gid, self._sale_facts(f), new=True)
+
+    def _redemption_started(self, gid: str, f: _Fact) -> None:
+        """Points pay it all (mode ``points``): remember the sale as ``payment_started`` would.
+        Points and a card: the card's ``payment_started`` follows and is remembered then."""
+        if f.data.get("mode") != POINTS or gid in self.ctxs:
+            return
+        facts = self._sale_facts(f)
+        points = f.data.get("redeem_points")
+        if isinstance(points, int) and not isinstance(points, bool) and points > 0:
+            facts["points"] = points  # kept for the history row, not a record column
+        self.ctxs[gid] = _Ctx(POINTS, gid, facts, new=True)
+
+    def _sale_facts(self, f: _Fact) -> dict[str, Any]:
         subset = {"sku": f.data.get("sku"), "quote": f.data.get("quote")}
         facts = sale_fields(subset, self.key.device_id)
         facts.update(amount_minor=amount_or_none(f.data.get("amount_minor")))
         facts.update(currency=currency_or_none(f.data.get("currency")))
-        self.ctxs[gid] = _Ctx(str(mode), gid, facts, new=True)
+        return facts
 
     def _reader_step(self, gid: str, ctx: _Ctx | None, f: _Fact) -> None:
         rec = self.recs.get(gid)
@@ -257,11 +281,14 @@ class _Book:
     def _dispensed(self, gid: str, ctx: _Ctx | None, f: _Fact) -> None:
         """The dispense succeeded (and the SALE moved the stock, in the same commit)."""
         rec = self.recs.get(gid)
-        if rec is None and (ctx is None or ctx.mode != OFFLINE):
+        if rec is None and (ctx is None or ctx.mode not in (OFFLINE, POINTS)):
             return  # no payment this middleware knows of
         dispensed = {"dispense_status": "succeeded", "dispensed_at": device_time(f.ts, self.now)}
         if rec is None:
             assert ctx is not None
+            if ctx.mode == POINTS:  # no money moved: sold, and settled, by the dispense
+                self._create(gid, ctx, f, CAPTURED, {**dispensed, "payment_mode": POINTS})
+                return
             fields = {**dispensed, "payment_mode": GATEWAY}
             self._create(gid, ctx, f, OFFLINE_PENDING, fields)
             return
@@ -326,9 +353,11 @@ class _Book:
         }
         row["amount_minor"] = row.get("amount_minor") or 0
         rec = {name: row.get(name) for name in _COLUMNS}
-        rec.update(captured_minor=0, refunded_minor=0)
+        captured = rec["amount_minor"] if status == CAPTURED else 0
+        rec.update(captured_minor=captured, refunded_minor=0)
         self.recs[gid] = self.created[gid] = rec
-        self.history.append(self._history(gid, f, None, status, {}))
+        detail = {"points": ctx.facts["points"]} if "points" in ctx.facts else {}
+        self.history.append(self._history(gid, f, None, status, detail))
 
     def _change(
         self,

@@ -188,7 +188,7 @@ transactions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),  # the record's timestamp
     Column("authorized_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    # revision 0003: gateway | reader (who authorized and settles the money)
+    # revision 0003: gateway | reader (who authorized and settles the money); points: no money
     Column("payment_mode", String(16), nullable=False, server_default="gateway"),
     Column("dispense_status", String(16)),  # succeeded | failed, from the ledger (None: unknown)
     Column("dispensed_at", DateTime(timezone=True)),  # the SALE's device time
@@ -217,7 +217,7 @@ ledger_txns = Table(
     "ledger_txns",
     metadata,
     Column("global_txn_id", String(GLOBAL_TXN), primary_key=True),
-    Column("mode", String(16), nullable=False),  # reader | offline | refund
+    Column("mode", String(16), nullable=False),  # reader | offline | points | refund
     Column("record_txn_id", String(GLOBAL_TXN), nullable=False),  # the record it feeds
     Column("facts", Text, nullable=False),  # canonical JSON
     Column("created_at", DateTime(timezone=True), nullable=False),

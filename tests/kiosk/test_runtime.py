@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hardware.config import HardwareConfig, ReaderKind, ScannerConfig, ScannerOptions
@@ -62,7 +63,7 @@ async def test_offline_with_the_terminal_cards_are_unavailable_and_maintenance_b
 
 
 async def test_loyalty_codes_reach_the_journey_only_where_they_are_asked_for(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     catalog = catalog_with_key()
     code = issue_member_qr(
@@ -103,5 +104,8 @@ async def test_loyalty_codes_reach_the_journey_only_where_they_are_asked_for(
         await until(lambda: journey.view.member is not None, 20, "the member to be recognised")
         assert journey.view.member is not None and journey.view.member.member_id == "M-1001"
         assert journey.view.screen is Screen.CHECKOUT
+        # the journey asked the machine's loyalty client for the balance: offline, no offer
+        await until(lambda: "balances unavailable" in caplog.text, 20, "a balance look-up")
+        assert (journey.view.points_balance, journey.view.points_usable) == (None, 0)
     finally:
         await runtime.close()

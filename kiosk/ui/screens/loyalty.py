@@ -194,7 +194,8 @@ class LoyaltyScreen(ScreenBase):
                 (self.details, 1, 1, 1, 1),
                 (self.action_bar, 3, 1, 1, 1),
             ]
-            place(self.grid, cells, rows=(0, 0, 1, 0), cols=(5, 6))
+            self.grid.setVerticalSpacing(20)  # 1080 px high: every line counts in large text
+            place(self.grid, cells, rows=(0, 0, 1, 0), cols=(4, 7))
         else:
             cells = [
                 (self.intro, 0, 0, 1, 1),
@@ -202,6 +203,7 @@ class LoyaltyScreen(ScreenBase):
                 (self.details, 2, 0, 1, 1),
                 (self.action_bar, 3, 0, 1, 1),
             ]
+            self.grid.setVerticalSpacing(32)
             place(self.grid, cells, rows=(0, 1, 0, 0), cols=(1, 0))
 
     # -- lifecycle and slots -------------------------------------------------------------------

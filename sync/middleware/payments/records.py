@@ -164,6 +164,8 @@ class PaymentRecords:
         if op.operation == "reader_refund":
             if txn is not None and txn.payment_mode == GATEWAY:
                 return refused("invalid_state", "a gateway payment: use payment.refund")
+            if txn is not None and txn.payment_mode != READER:  # paid with points: no money
+                return refused("invalid_state", f"a {txn.payment_mode} payment: nothing to refund")
             return None
         if txn is None or txn.payment_mode != GATEWAY or txn.payment_auth_id is None:
             return refused("not_found", f"no authorized payment for {op.global_txn_id}")

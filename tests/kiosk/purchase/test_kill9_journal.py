@@ -177,6 +177,7 @@ async def test_kill9_at_every_journal_step(
     catalog = tmp_path / "catalog.json"
     doc = json.loads((Path(__file__).parents[3] / "assets/catalog/demo.json").read_text())
     doc["loyalty"]["pointValueMinor"] = 1  # points can pay (part of) a purchase
+    doc["loyalty"]["maxRedeemShareBp"] = 10_000  # ... or all of it (the demo allows half)
     catalog.write_text(json.dumps(doc))
     gateway = SandboxGateway().start()
     data = tmp_path / "device"

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from kiosk.purchase.journal import Step, fold
 from kiosk.purchase.model import (
@@ -34,6 +35,7 @@ from kiosk.purchase.recovery import recover
 from kiosk.purchase.redemption import local_day_start, offline_points_today, start_redemption
 from kiosk.purchase.states import PurchaseState
 from sync.loyalty import LoyaltyRefusedError
+from sync.middleware import schema
 from sync.middleware.loyalty_rpc import LoyaltyBook
 from sync.middleware.payments.sandbox import SandboxGateway
 from sync.protocol import EventType, encode_event_batch
@@ -176,6 +178,15 @@ async def test_points_pay_the_whole_price_without_a_card(
         await acked(rig)
         await until(lambda: balance(book) == (200, 0), what="points debited")
         assert sandbox.state.stats()["authorizations"] == 0
+        # the canonical record: sold and settled by the points, no money moved
+        with book.engine.connect() as conn:
+            c = schema.transactions.c
+            record = conn.execute(
+                select(c.payment_mode, c.settlement_status, c.amount_minor).where(
+                    c.global_txn_id == f"pk-gw:{result.txn_id}"
+                )
+            ).one()
+        assert tuple(record) == ("points", "captured", 0)
 
 
 @pytest.mark.parametrize("ending", ["declined", "cancelled", "dispense_failed"])

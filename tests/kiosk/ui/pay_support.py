@@ -48,16 +48,23 @@ MEMBER_KEY = Ed25519PrivateKey.generate()  # generated per run; no private key i
 
 
 def catalog(
-    *, tax_mode: str = "inclusive", rate_bp: int = 2000, point_value_minor: int = 0
+    *,
+    tax_mode: str = "inclusive",
+    rate_bp: int = 2000,
+    point_value_minor: int = 0,
+    max_redeem_share_bp: int | None = None,
 ) -> Catalog:
     """The demo catalog with a loyalty key this test run signs member codes with, its tax
-    class switched to ``tax_mode`` at ``rate_bp``, and points worth ``point_value_minor``."""
+    class switched to ``tax_mode`` at ``rate_bp``, and points worth ``point_value_minor``
+    (else the demo's) paying at most ``max_redeem_share_bp`` of a price (else the demo's)."""
     data: dict[str, Any] = json.loads(DEMO.read_text(encoding="utf-8"))
     data["loyalty"]["keys"] = [
         {"id": "ui-test", "ed25519": encode_public_key(MEMBER_KEY.public_key())}
     ]
     if point_value_minor:
         data["loyalty"]["pointValueMinor"] = point_value_minor
+    if max_redeem_share_bp is not None:
+        data["loyalty"]["maxRedeemShareBp"] = max_redeem_share_bp
     for tax in data["taxClasses"]:
         tax.update(mode=tax_mode, rateBp=rate_bp)
     return Catalog.from_json(data)
@@ -166,6 +173,9 @@ class RecordingViewModel(JourneyViewModel):
 
     def skip_loyalty(self) -> None:
         self.calls.append(("skip_loyalty", None))
+
+    def use_points(self, on: bool) -> None:
+        self.calls.append(("use_points", on))
 
     def back(self) -> None:
         self.calls.append(("back", None))

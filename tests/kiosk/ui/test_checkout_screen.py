@@ -2,11 +2,15 @@
 promotion's label from the catalog (a points redemption as "Loyalty points"), inclusive VAT
 under the total or exclusive tax added before it, the total, the member and the points; the
 notice; "Pay by card" disabled only while cards are refused offline; the buttons wired to
-``vm.pay()`` (awaited), ``vm.back()`` and ``vm.go_home()``."""
+``vm.pay()`` (awaited), ``vm.back()`` and ``vm.go_home()``. A member whose points may pay part
+of the price sees the balance (locale digits) and the large points toggle, wired to
+``vm.use_points(on)``; no offer, no toggle."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -14,10 +18,12 @@ from PySide6.QtWidgets import QApplication
 from kiosk.catalog import Catalog
 from kiosk.journey import Notice, Screen, View
 from kiosk.pricing import TaxMode
+from kiosk.ui.i18n_build import compile_translations
 from kiosk.ui.messages import notice_text
 from kiosk.ui.screens.base import UiContext
 from kiosk.ui.screens.checkout import CheckoutScreen
 from kiosk.ui.shell import KioskWindow
+from tests.kiosk.ui.audit import audit
 from tests.kiosk.ui.pay_support import (
     SIZES,
     RecordingViewModel,
@@ -172,3 +178,166 @@ async def test_pay_back_and_cancel_call_the_view_model(qapp: QApplication, shown
     screen.cancel_button.click()
     assert vm.calls == [("pay", None), ("back", None), ("go_home", None)]
     assert screen.pay_button.height() >= 80 and screen.pay_button.property("role") == "primary"
+
+
+# -- paying with points -------------------------------------------------------------------------
+def _points_view(cat: Catalog, *, balance: int, use: bool) -> View:
+    """A member's checkout with ``balance`` points, offered (and with ``use``, spending) the
+    most the quote can take, priced by the real pricing."""
+    zoe = member(cat)
+    sku = bottle_sku(cat)
+    most = checkout_view(cat, sku, who=zoe, redeem=balance).quote
+    assert most is not None and most.points_redeemed > 0
+    offer = {
+        "points_balance": balance,
+        "points_usable": most.points_redeemed,
+        "points_discount": most.redemption_total,
+    }
+    if not use:
+        return checkout_view(cat, sku, who=zoe, **offer)
+    return checkout_view(cat, sku, who=zoe, redeem=balance, points_used=most.points_redeemed,
+                         **offer)  # fmt: skip
+
+
+@pytest.fixture
+def pointed(qapp: QApplication) -> Iterator[Shown]:
+    """The checkout over a catalog where 1 point = 1 cent, at most half the price."""
+    opened = open_checkout(qapp, catalog(point_value_minor=1, max_redeem_share_bp=5000))
+    yield opened
+    close_window(opened[0], opened[1])
+
+
+def test_points_are_offered_with_the_balance_and_their_value(
+    qapp: QApplication, pointed: Shown
+) -> None:
+    _, ctx, vm, screen = pointed
+    view = _points_view(ctx.catalog, balance=1240, use=False)
+    vm.show(view)
+    qapp.processEvents()
+    n, value = view.points_usable, view.points_discount
+    assert value is not None and 0 < n <= 1240
+    toggle = screen.use_points_button
+    assert toggle.objectName() == "checkoutUsePoints" and toggle.isVisible()
+    assert toggle.text() == f"Use {n:,} points ({MINUS}{ctx.languages.money(value)})"
+    assert toggle.height() >= 80 and toggle.isEnabled() and not toggle.isChecked()
+    assert screen.points_balance.isVisible()
+    assert screen.points_balance.text() == "You have 1,240 points"
+    assert [w for w, _ in rows(screen)] == ["List price", "Total"]  # nothing taken off yet
+    assert screen.pay_button.text() == "Pay by card"
+
+
+def test_points_in_use_show_as_loyalty_points_and_the_toggle_turns_them_off(
+    qapp: QApplication, pointed: Shown
+) -> None:
+    _, ctx, vm, screen = pointed
+    view = _points_view(ctx.catalog, balance=1240, use=True)
+    q = view.quote
+    assert q is not None and q.points_redeemed == view.points_used > 0
+    vm.show(view)
+    qapp.processEvents()
+    money = ctx.languages.money
+    assert rows(screen) == [
+        ("List price", money(q.list_total)),
+        ("Loyalty points", MINUS + money(q.redemption_total)),
+        ("Total", money(q.total)),
+    ]
+    assert screen.use_points_button.text() == "Don't use my points"
+    assert screen.use_points_button.isChecked()
+    assert screen.points_balance.text() == "You have 1,240 points"
+    assert screen.points.text() == f"You earn {view.points_earned} points with this purchase."
+
+
+def test_the_toggle_asks_the_view_model_for_the_other_state(
+    qapp: QApplication, pointed: Shown
+) -> None:
+    _, ctx, vm, screen = pointed
+    vm.show(_points_view(ctx.catalog, balance=300, use=False))
+    screen.use_points_button.click()
+    vm.show(_points_view(ctx.catalog, balance=300, use=True))
+    screen.use_points_button.click()
+    assert vm.calls == [("use_points", True), ("use_points", False)]
+
+
+@pytest.mark.parametrize(
+    ("over", "why"),
+    [
+        ({"points_usable": 0, "points_balance": 500}, "nothing usable (offline, or no points)"),
+        ({"member": None, "points_usable": 250, "points_balance": 500}, "no member"),
+    ],
+)
+def test_no_offer_no_toggle(
+    qapp: QApplication, pointed: Shown, over: dict[str, object], why: str
+) -> None:
+    _, ctx, vm, screen = pointed
+    vm.show(_points_view(ctx.catalog, balance=1240, use=False))
+    qapp.processEvents()
+    assert screen.use_points_button.isVisible()
+    base = checkout_view(ctx.catalog, bottle_sku(ctx.catalog), who=member(ctx.catalog))
+    vm.show(replace(base, **over))  # type: ignore[arg-type]
+    qapp.processEvents()
+    assert not screen.use_points_button.isVisible(), why
+    assert not screen.points_balance.isVisible(), why
+
+
+def test_a_balance_not_known_yet_shows_no_line_but_points_in_use_keep_their_toggle(
+    qapp: QApplication, pointed: Shown
+) -> None:
+    _, ctx, vm, screen = pointed
+    view = replace(_points_view(ctx.catalog, balance=1240, use=True), points_balance=None)
+    vm.show(view)
+    qapp.processEvents()
+    assert screen.use_points_button.isVisible() and not screen.points_balance.isVisible()
+
+
+def test_points_paying_everything_say_so_on_the_pay_button(qapp: QApplication) -> None:
+    cat = catalog(point_value_minor=1, max_redeem_share_bp=10_000)  # up to the whole price
+    window, ctx, vm, screen = open_checkout(qapp, cat)
+    try:
+        view = _points_view(cat, balance=100_000, use=True)
+        assert view.quote is not None and view.quote.total_minor == 0
+        vm.show(view)
+        qapp.processEvents()
+        assert screen.pay_button.text() == "Pay with points" and screen.pay_button.isEnabled()
+    finally:
+        close_window(window, ctx)
+
+
+@pytest.fixture(scope="module")
+def qm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("qm")
+    compile_translations(out, force=True)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("code", "balance", "toggle_off"),
+    [
+        ("fr", "Vous avez 1\u202f240 points", "Ne pas utiliser mes points"),
+        ("ar", "لديك 1,240 نقطة", "عدم استخدام نقاطي"),
+    ],
+)
+def test_points_speak_the_shoppers_language_with_its_numbers(
+    qapp: QApplication, qm_dir: Path, code: str, balance: str, toggle_off: str
+) -> None:
+    cat = catalog(point_value_minor=1, max_redeem_share_bp=5000)
+    window, ctx, vm = make_window(qapp, cat, qm_dir=qm_dir)
+    screen = window.screens[Screen.CHECKOUT]
+    assert isinstance(screen, CheckoutScreen)
+    try:
+        window.resize(*SIZES["landscape"])
+        ctx.languages.set(code)
+        offer = _points_view(cat, balance=1240, use=False)
+        vm.show(offer)
+        qapp.processEvents()
+        assert screen.points_balance.text().replace("\u00a0", "\u202f") == balance
+        n, value = offer.points_usable, offer.points_discount
+        assert value is not None
+        number, price = ctx.languages.number(n), ctx.languages.money(value)
+        assert number in screen.use_points_button.text()
+        assert MINUS + price in screen.use_points_button.text()
+        vm.show(_points_view(cat, balance=1240, use=True))
+        qapp.processEvents()
+        assert screen.use_points_button.text() == toggle_off
+        assert not audit(window), audit(window)
+    finally:
+        close_window(window, ctx)

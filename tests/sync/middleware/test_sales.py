@@ -1,6 +1,7 @@
 """The canonical record fed by the devices' journals (sync.middleware.sales), at ingest, on
-SQLite and PostgreSQL: reader sales, their failures and refunds, duplicated and reordered
-delivery, and the precedence of the payment RPC path over gateway payments."""
+SQLite and PostgreSQL: reader sales, their failures and refunds, sales paid entirely with
+loyalty points, duplicated and reordered delivery, and the precedence of the payment RPC path
+over gateway payments."""
 
 from __future__ import annotations
 
@@ -113,6 +114,36 @@ class Journal:
         if done:
             self.step(txn, "refunded")
         return txn
+
+
+POINTS_QUOTE = {  # a 15.00 spray paid with 1,500 points of 1 cent: nothing left, no tax
+    "currency": "EUR",
+    "lines": [{"sku": SKU, "unitPriceMinor": 1500, "discounts": [
+        {"promotionId": "loyalty-redemption", "label": "Loyalty points", "amountMinor": 1500}]}],
+    "totals": {"taxMinor": 0, "totalMinor": 0},
+    "redemption": {"points": 1500, "amountMinor": 1500, "pointValueMinor": 1},
+}  # fmt: skip
+
+
+def points_only(j: Journal, txn: str, first: str = "redeeming", *, sold: bool = True) -> None:
+    """What kiosk.purchase journals for a purchase the member's points pay in full (mode
+    ``points``): no ``payment_started``, no card; captured by the points after the SALE."""
+    j.step(
+        txn, first, mode="points", amount_minor=0, currency="EUR", sku=SKU, kind="spray",
+        target=0, doses=3, stock_qty=300, unit="ul", quote=POINTS_QUOTE, member_id="m-42",
+        points=0, redeem_points=1500, redemption="online" if first == "redeeming" else "offline",
+    )  # fmt: skip
+    if first == "redeeming":
+        j.step(txn, "redeemed", held=1500, available=200)
+    if sold:
+        j.sold(txn, amount=0)
+        j.step(txn, "captured", by="points")
+    else:
+        j.step(txn, "dispense_started", dispense_seq=len(j.events) + 1)
+        j.step(txn, "dispense_failed", outcome="JAM", doses_done=0, detail="jam")
+        j.step(txn, "cancelled", reason="nothing_dispensed")
+        j.step(txn, "release_requested")
+        j.step(txn, "points_released", points=1500)
 
 
 def ingest_all(engine: Engine, events: list[Event], clock: Clock | None = None) -> Ingestor:
@@ -254,6 +285,7 @@ def _journey() -> list[Event]:
     j.refund("t-c", 1, 1500, done=False)
     j.step("t-c.r1", "manual_review", reason="refund_invalid_state")
     j.add(EventType.SALE, "sim-1", sku=SKU, qty=210, amount=1250)  # a sale with no payment
+    points_only(j, "t-p")  # paid with points: no payment_started
     return j.events
 
 
@@ -287,9 +319,10 @@ def test_duplicated_and_reordered_delivery_gives_the_same_records(engine: Engine
     expected = _normalised(engine, "pk-0001")
     final = {row[2]: row[s_col] for row in expected[0]}
     assert final == {
-        "t-a": "partially_refunded", "t-b": "failed", "t-c": "captured", "t-d": "manual_review"
+        "t-a": "partially_refunded", "t-b": "failed", "t-c": "captured", "t-d": "manual_review",
+        "t-p": "captured",
     }  # fmt: skip
-    assert len(expected[1]) == 11  # 4 + 1 + 4 + 2 history rows
+    assert len(expected[1]) == 12  # 4 + 1 + 4 + 2 + 1 history rows
     for trial in range(4):
         device = f"pk-shuffled-{trial}"
         mine = [replace(e, device_id=device) for e in events]
@@ -423,3 +456,55 @@ def test_revision_0003_marks_existing_reader_refund_records(db_url: str) -> None
         )
     finally:
         engine.dispose()
+
+
+def test_a_sale_paid_entirely_with_points_is_recorded_captured(engine: Engine) -> None:
+    """A points-only purchase journals ``redeeming`` (online) or ``redeemed_offline`` first,
+    never ``payment_started``: its dispense makes a ``captured`` record, payment mode
+    ``points``, nothing captured in money; one that dispensed nothing makes none; points and a
+    card stay the card's record."""
+    j = Journal()
+    j.add(EventType.RESTOCK, None, sku=SKU, qty=50_000)
+    points_only(j, "t-pts")
+    points_only(j, "t-off", "redeemed_offline")
+    points_only(j, "t-jam", sold=False)
+    j.step("t-mix", "redeeming", mode="reader", amount_minor=700, currency="EUR", sku=SKU,
+           quote=QUOTE, member_id="m-42", redeem_points=800, redemption="online")  # fmt: skip
+    j.step("t-mix", "redeemed", held=800, available=0)
+    j.started("t-mix", "reader", amount=700)
+    j.step("t-mix", "authorized", approved_minor=700, reader_reference="ref-mix")
+    j.sold("t-mix", amount=700)
+    j.step("t-mix", "captured", by="reader", acknowledged=True)
+    first = next(i for i, e in enumerate(j.events) if e.data.get("step") == "redeemed")
+    ingest_all(engine, j.events[:first])  # the redemption step in an advance of its own
+    assert record(engine, "t-pts") is None  # not sold yet
+    ingest_all(engine, j.events[first:])
+    for txn in ("t-pts", "t-off"):
+        row = record(engine, txn)
+        assert row is not None, txn
+        assert (row.payment_mode, row.settlement_status) == ("points", "captured")
+        assert (row.amount_minor, row.captured_minor, row.refunded_minor) == (0, 0, 0)
+        assert (row.sku_id, row.unit_price_minor, row.tax_minor) == (SKU, 1500, 0)
+        assert (row.currency, row.dispense_status) == ("EUR", "succeeded")
+        assert row.payment_auth_id is None and row.reader_reference is None
+        assert moves(engine, txn) == [(None, "captured", "ledger:DISPENSE:dispense_succeeded")]
+        assert history(engine, txn)[0][3]["points"] == 1500
+    assert record(engine, "t-jam") is None  # nothing sold: the points went back, no record
+    mix = record(engine, "t-mix")
+    assert (mix.payment_mode, mix.settlement_status, mix.amount_minor) == (
+        "reader",
+        "captured",
+        700,
+    )
+    numbers = [record(engine, txn).pos_txn_id for txn in ("t-pts", "t-off", "t-mix")]
+    assert numbers == ["pk-0001-00000001", "pk-0001-00000002", "pk-0001-00000003"]
+    # a reader refund of a points sale is refused: no money to give back
+    records = PaymentRecords(engine, "mw-test", clock=Clock())
+    refund = PaymentOp(
+        "reader_refund", "pk-0001", "t-pts", idempotency_key("pk-0001", "t-pts", "reader_refund"),
+        amount_minor=0, currency="EUR", reader_reference="ref-x",
+    )  # fmt: skip
+    begun = records.begin(refund)
+    assert begun.kind == "refused" and begun.reply is not None and begun.reply.error is not None
+    assert begun.reply.error[0] == "invalid_state"
+    assert record(engine, "t-pts").settlement_status == "captured"
