@@ -113,3 +113,17 @@ async def test_sold_out_is_refused_before_any_money_moves(tmp_path: Path) -> Non
             await rig.flow.pay()
         assert refused.value.reason == "sold_out"
         assert rig.reader_sim.model.reader().sales == []
+
+
+def test_transaction_ids_are_never_card_shaped() -> None:
+    import re
+
+    from hardware.common.pan import contains_card_data
+    from kiosk.purchase.flow import new_txn_id
+
+    ids = {new_txn_id() for _ in range(20_000)}
+    assert len(ids) == 20_000
+    for txn in ids:
+        assert len(txn) == 24 and txn.startswith("t")
+        assert not re.search(r"\d{6}", txn), txn
+        assert not contains_card_data(txn), txn
