@@ -7,10 +7,11 @@ Three layers, each reusable on its own:
 * :func:`build_ui` — view-model, languages, display settings, screens, the
   :class:`~kiosk.ui.shell.KioskWindow`, the error overlay and its :class:`CrashGuard`, for a live
   :class:`~kiosk.journey.ShopperJourney` or for none (screenshots, previews);
-* :class:`KioskApp` — the running kiosk: demo services (``--demo``), the Qt-free
-  :class:`~kiosk.runtime.KioskRuntime` (devices, machine with start-up recovery, journey,
-  scanners), the UI, systemd notifications (READY after the first frame, watchdog pings,
-  STOPPING) and an orderly stop on SIGTERM/SIGINT, ``--duration`` or the window closing.
+* :class:`KioskApp` — the running kiosk: the Qt-free :class:`~kiosk.runtime.KioskRuntime`
+  (devices, machine with start-up recovery, journey, scanners), the UI, demo services
+  (``--demo``: started after the first frame, the device connecting to them when they are
+  up), systemd notifications (READY after the first frame, watchdog pings, STOPPING) and an
+  orderly stop on SIGTERM/SIGINT, ``--duration`` or the window closing.
 
 :func:`run_app` is what ``perfume-kiosk run`` calls (``kiosk/run.py`` parses the arguments and
 checks the configuration before Qt is even imported).
@@ -35,17 +36,19 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication
 
 from kiosk.catalog import Catalog
-from kiosk.demo import DemoServices, demo_config, demo_hardware, seed_stock
+from kiosk.demo import OFFLINE_BROKER, DemoServices, demo_config, demo_hardware, seed_stock
 from kiosk.journey import Screen, ShopperJourney, View
 from kiosk.runtime import PORTRAIT, AppOptions, KioskRuntime
 from kiosk.sdnotify import SystemdNotifier
 from kiosk.ui.error_screen import CrashGuard, ErrorOverlay
 from kiosk.ui.i18n import Languages
 from kiosk.ui.screens.base import ScreenBase, UiContext
+from kiosk.ui.screens.loyalty import LoyaltyScreen
 from kiosk.ui.screens.registry import build_screens
 from kiosk.ui.shell import KioskWindow
 from kiosk.ui.systemd import SystemdBridge
 from kiosk.ui.viewmodel import DisplaySettings, JourneyViewModel
+from kiosk.ui.widgets_camera import FrameSource
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +144,19 @@ def build_ui(
     idle_s: float = 60.0,
     prompt_s: int = 10,
     screens: ScreensFactory = default_screens,
+    camera: FrameSource | None = None,
 ) -> Ui:
     """Build the kiosk window for ``journey`` (None: a view-model that only shows the views
-    it is given). Nothing is shown yet; the crash guard is built but not installed."""
+    it is given); ``camera``: the camera scanner whose frames the loyalty screen previews.
+    Nothing is shown yet; the crash guard is built but not installed."""
     vm = JourneyViewModel(journey)
     languages = Languages(app)
     languages.set(language)
     ctx = UiContext(vm, languages, DisplaySettings(), catalog)
     window = KioskWindow(ctx, screens(ctx), idle_s=idle_s, prompt_s=prompt_s)
+    loyalty = window.screens.get(Screen.LOYALTY)
+    if camera is not None and isinstance(loyalty, LoyaltyScreen):
+        loyalty.set_camera(camera)
     app.installEventFilter(window.idle)  # every touch anywhere restarts the idle clock
     overlay = ErrorOverlay(window, auto_dismiss_s=idle_s)
     return Ui(window=window, ctx=ctx, overlay=overlay, guard=CrashGuard(vm, overlay))
@@ -165,6 +173,7 @@ class KioskApp:
         self.notifier = notifier or SystemdNotifier(None)
         self.bridge = SystemdBridge(self.notifier, started_at=options.started_at)
         self.services: DemoServices | None = None
+        self._starting_services: asyncio.Task[None] | None = None
         self.runtime: KioskRuntime | None = None
         self.ui: Ui | None = None
         self.stop_requested = asyncio.Event()
@@ -214,11 +223,12 @@ class KioskApp:
         opts = self.options
         config, hardware = opts.config, opts.hardware
         if opts.demo is not None:
-            self.notifier.status("starting the demo broker, middleware and payment gateway")
-            self.services = await DemoServices(opts.demo.data_dir).start()
+            # Only the broker's address now: the broker, gateway and middleware start after
+            # the first frame (``_start_services``), and the device connects when they are up.
+            self.services = DemoServices(opts.demo.data_dir)
             config = demo_config(
                 opts.demo.data_dir,
-                self.services.broker_url,
+                self.services.reserve(),
                 card_policy=opts.demo.card_policy,
                 language=opts.demo.language,
             )
@@ -238,6 +248,7 @@ class KioskApp:
             language=config.language,
             idle_s=config.idle_s,
             prompt_s=config.prompt_s,
+            camera=self.runtime.camera_frames(),
         )
         ui.guard.install(asyncio.get_running_loop())
         journey.add_listener(self._on_journey_view)
@@ -270,9 +281,22 @@ class KioskApp:
             report["window"] = list(self.ui.window.size().toTuple())
             report["scale"] = round(self.ui.window.devicePixelRatioF(), 3)
         if self.services is not None:
-            report |= {"broker": self.services.broker_url, "online": self.services.online}
+            online = self.services.broker_url != OFFLINE_BROKER  # its services are starting
+            report |= {"broker": self.services.broker_url, "online": online}
             report["dataDir"] = str(self.options.demo.data_dir) if self.options.demo else None
+            if online and self._starting_services is None:
+                self._starting_services = asyncio.ensure_future(self._start_services())
         print(json.dumps(report), flush=True)
+
+    async def _start_services(self) -> None:
+        """The demo's broker, gateway and middleware, behind the first frame; if they fail the
+        kiosk carries on offline, as it does without mosquitto."""
+        assert self.services is not None
+        log.info("starting the demo broker, middleware and payment gateway")
+        try:
+            await self.services.start()
+        except Exception:
+            log.exception("the demo services did not start: the kiosk runs offline")
 
     async def close(self) -> None:
         """Stop in reverse order; waits up to STOP_GRACE_S for a payment or dispense."""
@@ -287,6 +311,11 @@ class KioskApp:
         if self.ui is not None:
             self.ui.close()
             self.ui = None
+        if self._starting_services is not None:
+            self._starting_services.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._starting_services
+            self._starting_services = None
         if self.services is not None:
             await self.services.close()
             self.services = None

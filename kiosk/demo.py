@@ -92,12 +92,13 @@ class DemoServices:
     def reserve(self) -> str:
         """Choose the local broker's port and start nothing: the URL the device will use once
         :meth:`start` has run (:data:`OFFLINE_BROKER` when mosquitto is not installed)."""
+        # Before the broker check: the simulators write their state here before start() runs.
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             mosquitto_binary()
         except ConfigError as exc:
             log.warning("no local broker (%s): the kiosk runs offline", exc)
             return OFFLINE_BROKER
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         self._reserved = Broker(self.data_dir / "broker", persistence=True)
         self.broker_url = self._reserved.url
         return self.broker_url

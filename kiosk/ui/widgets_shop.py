@@ -182,10 +182,12 @@ class Picture(SvgImage):
         if not renderer.isValid():
             return
         size = renderer.defaultSize().scaled(self.size() * 0.92, Qt.AspectRatioMode.KeepAspectRatio)
-        x = (self.width() - size.width()) / 2
-        y = (self.height() - size.height()) / 2
+        if size.isEmpty():
+            return
+        x = (self.width() - size.width()) // 2
+        y = (self.height() - size.height()) // 2
         painter.setOpacity(0.35 if self._dimmed else 1.0)
-        renderer.render(painter, QRectF(x, y, size.width(), size.height()))
+        painter.drawPixmap(QPointF(x, y), self.rendered(size))
 
 
 class Glyph(QWidget):
