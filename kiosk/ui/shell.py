@@ -47,7 +47,7 @@ class Header(QWidget):
         settings = self.ctx.settings
         # Symbols every shopper knows, so the header fits in every language; screen readers
         # and tests get the words through the accessible names.
-        self.text_size.setText("A−" if settings.large_text else "A+")
+        self.text_size.setText("\u200eA−\u200e" if settings.large_text else "\u200eA+\u200e")
         self.text_size.setChecked(settings.large_text)
         self.text_size.setAccessibleName(
             self.tr("Normal text") if settings.large_text else self.tr("Large text")
