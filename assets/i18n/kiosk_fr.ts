@@ -571,7 +571,7 @@
     </message>
     <message>
         <source>Clear</source>
-        <translation>Effacer tout</translation>
+        <translation>Effacer</translation>
     </message>
     <message>
         <source>Capitals</source>
@@ -845,6 +845,13 @@
     <message>
         <source>%1 ml bottle</source>
         <translation>Flacon de %1 ml</translation>
+    </message>
+</context>
+<context>
+    <name>PageHeader</name>
+    <message>
+        <source>Back</source>
+        <translation>Retour</translation>
     </message>
 </context>
 <context>
@@ -1430,6 +1437,18 @@
         <source>expired</source>
         <translation>périmé</translation>
     </message>
+    <message>
+        <source>card reader</source>
+        <translation>lecteur de carte</translation>
+    </message>
+    <message>
+        <source>card, authorized online</source>
+        <translation>carte, autorisée en ligne</translation>
+    </message>
+    <message>
+        <source>card, accepted offline</source>
+        <translation>carte, acceptée hors ligne</translation>
+    </message>
 </context>
 <context>
     <name>ServiceOverlay</name>
@@ -1601,6 +1620,10 @@
     <message>
         <source>Add</source>
         <translation>Ajouter</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Motif</translation>
     </message>
     <message>
         <source>Note (optional)</source>
