@@ -11,9 +11,12 @@ It never interrupts a payment or a dispense: :meth:`go_home` and :meth:`idle_tim
 ignored while money or product may be moving. When the machine cannot sell (maintenance, a
 device down, sales paused) the shopper sees UNAVAILABLE instead of a screen that would fail.
 
-A member may pay part of the price with loyalty points (:meth:`use_points`) when the catalog
-allows redemption, the middleware is reachable and their balance is known: the journey looks it
-up after a scan (kiosk.journey.points) in tasks it owns, so :meth:`close` must be awaited.
+The loyalty steps (the member's scan, their points balance and paying with points) are
+inherited from :class:`~kiosk.journey.loyalty_steps.LoyaltySteps`: a member may pay part of
+the price with loyalty points (:meth:`use_points`) when the catalog allows redemption, the
+middleware is reachable and their balance is known. The balance is looked up after a scan
+(kiosk.journey.points) in tasks the journey owns, so :meth:`close` must be awaited. What the
+shopper is told about a refusal or a failed payment is in kiosk.journey.reasons.
 """
 
 from __future__ import annotations
@@ -27,24 +30,10 @@ from typing import Any
 from hardware.cardreader import AuthorizationMode, PaymentDidProgress, PaymentStage, ReaderEvent
 from hardware.common.state import USABLE_STATES
 from kiosk.catalog import Catalog, UnknownItemError
-from kiosk.journey.points import (
-    NO_OFFER,
-    NO_POINTS,
-    BalanceFetcher,
-    BalanceLookup,
-    offer_fields,
-    wants_balance,
-)
+from kiosk.journey.loyalty_steps import LoyaltySteps
+from kiosk.journey.points import NO_POINTS, BalanceFetcher, BalanceLookup
+from kiosk.journey.reasons import NOTICE_OF_POINTS_REFUSAL, NOTICE_OF_REFUSAL, PHASE_OF_REASON
 from kiosk.journey.view import BLOCKING, Notice, PaymentPhase, Screen, Unavailable, View
-from kiosk.loyalty import (
-    ExpiredCodeError,
-    LoyaltyError,
-    Member,
-    NotALoyaltyCodeError,
-    UnknownKeyError,
-    points_for,
-    verify_member_qr,
-)
 from kiosk.pricing import Cart, quote
 from kiosk.purchase.flow import PurchaseFlow
 from kiosk.purchase.model import Dispensable, DispenseKind, PurchaseRefusedError, PurchaseResult
@@ -56,32 +45,6 @@ from sync.events import ConnectionDidChange, SyncEvent
 log = logging.getLogger(__name__)
 ViewListener = Callable[[View], None]
 
-_PHASE_OF_REASON = {
-    "declined": PaymentPhase.DECLINED,
-    "payment_timeout": PaymentPhase.TIMED_OUT,
-    "idle": PaymentPhase.TIMED_OUT,
-    "cancelled": PaymentPhase.CANCELLED,
-}
-_NOTICE_OF_REFUSAL = {
-    "sold_out": Notice.SOLD_OUT,
-    "sales_paused": Notice.SALES_PAUSED,
-    "reader_unavailable": Notice.READER_UNAVAILABLE,
-    "card_offline": Notice.CARDS_OFFLINE,
-    "offline_bottle": Notice.OFFLINE_LIMIT,
-    "offline_amount": Notice.OFFLINE_LIMIT,
-    "offline_daily_total": Notice.OFFLINE_LIMIT,
-    "offline_count": Notice.OFFLINE_LIMIT,
-    "offline_age": Notice.OFFLINE_LIMIT,
-    "loyalty_no_member": Notice.POINTS_UNAVAILABLE,
-    "loyalty_offline_disabled": Notice.POINTS_UNAVAILABLE,
-    "loyalty_offline_over_cap": Notice.POINTS_UNAVAILABLE,
-}
-# The middleware would not hold the points: back to the quote, to pay without them.
-_NOTICE_OF_POINTS_REFUSAL = {
-    "loyalty_insufficient_points": Notice.POINTS_INSUFFICIENT,
-    "loyalty_refused": Notice.POINTS_UNAVAILABLE,
-}
-
 
 @dataclass(frozen=True)
 class JourneyConfig:
@@ -91,7 +54,7 @@ class JourneyConfig:
     offer_loyalty: bool = True  # show the loyalty scan step before checkout
 
 
-class ShopperJourney:
+class ShopperJourney(LoyaltySteps):
     def __init__(
         self,
         *,
@@ -267,64 +230,6 @@ class ShopperJourney:
             notice=Notice.NONE,
         )
 
-    def scan(self, text: str) -> bool:
-        """A code from the loyalty scanner; True when it identified a member."""
-        view = self._view
-        if view.screen not in (Screen.LOYALTY, Screen.CHECKOUT) or view.offer is None:
-            return False
-        try:
-            member = verify_member_qr(text, self.catalog.loyalty.keys, now=self.clock())
-        except LoyaltyError as exc:
-            self._show(notice=_loyalty_notice(exc))
-            return False
-        q = quote(Cart.of([(view.offer.sku, 1)]), self.catalog, now=self.clock(), member=member)
-        self.flow.set_quote(q, points=self._points(q))
-        self._show(
-            screen=Screen.CHECKOUT,
-            member=member,
-            quote=q,
-            points_earned=self._points(q),
-            notice=Notice.NONE,
-            **NO_POINTS,
-        )
-        if self.catalog.loyalty.redemption_enabled:
-            self._balances.request(member.member_id)
-        return True
-
-    def use_points(self, on: bool) -> None:
-        """Pay part of the price with the member's points (``points_usable`` of them), or not.
-        Only on the checkout screen, never during a payment."""
-        view = self._view
-        if (
-            view.busy
-            or view.screen is not Screen.CHECKOUT
-            or view.offer is None
-            or view.member is None
-            or self.flow.state is not PurchaseState.QUOTED
-            or (on and view.points_usable <= 0)
-        ):
-            return
-        points = view.points_usable if on else 0
-        q = quote(
-            Cart.of([(view.offer.sku, 1)]),
-            self.catalog,
-            now=self.clock(),
-            member=view.member,
-            redeem_points=points,
-        )
-        self.flow.set_quote(q, points=self._points(q))  # earned on what is paid
-        self._show(
-            quote=q,
-            points_earned=self._points(q),
-            points_used=q.points_redeemed,
-            notice=Notice.NONE,
-            reason="",
-        )
-
-    def skip_loyalty(self) -> None:
-        if self._view.screen is Screen.LOYALTY:
-            self._show(screen=Screen.CHECKOUT, notice=Notice.NONE)
-
     def back(self) -> None:
         view = self._view
         if view.busy:
@@ -430,28 +335,8 @@ class ShopperJourney:
 
     def _on_sync_event(self, event: SyncEvent) -> None:
         if isinstance(event, ConnectionDidChange):
-            view = self._view
-            if not event.connected and not view.points_used and view.points_balance is not None:
-                self._show(points_balance=None, **NO_OFFER)  # offered only online
-            elif event.connected:
-                self._look_up_balance_again()
+            self._link_did_change(event.connected)
         self.reassess()
-
-    def _look_up_balance_again(self) -> None:
-        """The balance is still unknown: ask again (none in flight; failures logged once)."""
-        view, online = self._view, self.engine.connected
-        if view.member and wants_balance(view, self.catalog, online=online):
-            self._balances.request(view.member.member_id)
-
-    def _on_balance_did_arrive(self, member_id: str, points: int | None) -> None:
-        view = self._view
-        if view.busy or view.member is None or view.member.member_id != member_id:
-            return  # a later shopper, or a payment under way
-        if view.points_used:
-            self._show(points_balance=points)  # the offer stands while its points are in use
-            return
-        sku = view.offer.sku if view.offer is not None else None
-        self._show(points_balance=points, **self._offer(sku, view.member, points))
 
     def _on_reader_event(self, event: ReaderEvent) -> None:
         if isinstance(event, PaymentDidProgress) and event.payment_id == self.flow.txn_id:
@@ -474,44 +359,23 @@ class ShopperJourney:
             self._show(screen=Screen.DONE, receipt_url=url, **common)
         elif state in (PurchaseState.FAILED_VOIDED, PurchaseState.MANUAL_REVIEW):
             self._show(screen=Screen.DONE, receipt_url=None, points_earned=0, **common)
-        elif result.reason in _NOTICE_OF_POINTS_REFUSAL and self.flow.state is PurchaseState.QUOTED:
+        elif result.reason in NOTICE_OF_POINTS_REFUSAL and self.flow.state is PurchaseState.QUOTED:
             self._show(**common)
-            self._drop_points(_NOTICE_OF_POINTS_REFUSAL[result.reason])
+            self._drop_points(NOTICE_OF_POINTS_REFUSAL[result.reason])
         else:
-            phase = _PHASE_OF_REASON.get(result.reason, PaymentPhase.FAILED)
+            phase = PHASE_OF_REASON.get(result.reason, PaymentPhase.FAILED)
             self._show(screen=Screen.PAYMENT, payment=phase, **common)
 
     def _refused(self, exc: PurchaseRefusedError) -> None:
         self._show(
             screen=Screen.CHECKOUT,
             payment=None,
-            notice=_NOTICE_OF_REFUSAL.get(exc.reason, Notice.TRY_AGAIN),
+            notice=NOTICE_OF_REFUSAL.get(exc.reason, Notice.TRY_AGAIN),
             reason=exc.reason,
         )
         if exc.reason.startswith("loyalty_"):
             self._drop_points(self._view.notice)
         self.reassess()
-
-    def _drop_points(self, notice: Notice) -> None:
-        """Points could not pay: the checkout again, priced without them, and the balance
-        looked up afresh (it may have changed since it was shown)."""
-        view = self._view
-        if view.offer is None:
-            return
-        q = self._quote_of(view.offer.sku)
-        if self.flow.state in (PurchaseState.SELECTED, PurchaseState.QUOTED):
-            self.flow.set_quote(q, points=self._points(q))
-        self._show(
-            screen=Screen.CHECKOUT,
-            payment=None,
-            quote=q,
-            points_earned=self._points(q),
-            **NO_POINTS,
-            notice=notice,
-            purchase=self.flow.state,
-        )
-        if view.member is not None and self.catalog.loyalty.redemption_enabled:
-            self._balances.request(view.member.member_id)
 
     def _abandon(self) -> None:
         """Drop a selection the shopper walked away from (never a payment)."""
@@ -527,27 +391,3 @@ class ShopperJourney:
             now=self.clock(),
             member=member if member is not None else self._view.member,
         )
-
-    def _points(self, q: Any) -> int:
-        return points_for(q, self.catalog) if q.member_id else 0
-
-    def _offer(self, sku: str | None, member: Member | None, balance: int | None) -> dict[str, Any]:
-        online, now = self.engine.connected, self.clock()
-        return offer_fields(self.catalog, sku, member, balance, online=online, now=now)
-
-    def _first_phase(self) -> PaymentPhase:
-        """What the payment screen says first: no card is asked when points pay it all."""
-        q = self.flow.quote
-        if q is not None and q.points_redeemed and q.total_minor == 0:
-            return PaymentPhase.PROCESSING
-        return PaymentPhase.PRESENT_CARD
-
-
-def _loyalty_notice(exc: LoyaltyError) -> Notice:
-    if isinstance(exc, NotALoyaltyCodeError):
-        return Notice.NOT_A_LOYALTY_CODE
-    if isinstance(exc, ExpiredCodeError):
-        return Notice.LOYALTY_EXPIRED
-    if isinstance(exc, UnknownKeyError):
-        return Notice.LOYALTY_UNKNOWN_KEY
-    return Notice.LOYALTY_INVALID

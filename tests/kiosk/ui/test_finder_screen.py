@@ -7,33 +7,18 @@ sold out; "start again"."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from kiosk.finder import recommend
 from kiosk.journey import Screen, View
 from kiosk.ui.screens.finder import FinderScreen
 from kiosk.ui.widgets_cards import ProductCard
-from tests.kiosk.ui.shop_support import SIZES, ShopUi, open_shop, pseudo_translations
+from tests.kiosk.ui.shop_support import SIZES, ShopUi
 
 LANGUAGES = ["en", "fr", "ar"]
-
-
-@pytest.fixture(scope="module")
-def qm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return pseudo_translations(tmp_path_factory.mktemp("i18n"))
-
-
-@pytest.fixture
-def ui(qapp: QApplication, qm_dir: Path) -> Iterator[ShopUi]:
-    shop = open_shop(qapp, qm_dir)
-    yield shop
-    shop.close()
 
 
 def finder(ui: ShopUi) -> FinderScreen:

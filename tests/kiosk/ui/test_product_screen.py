@@ -7,14 +7,12 @@ the view-model."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import astuple, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QGraphicsOpacityEffect, QLabel
+from PySide6.QtWidgets import QGraphicsOpacityEffect, QLabel
 from pytestqt.qtbot import QtBot
 
 from kiosk.catalog import BottleOffer, Catalog, Product, SprayOffer
@@ -26,22 +24,10 @@ from kiosk.promotions import BP, PromotionType
 from kiosk.ui import messages, widgets_shop
 from kiosk.ui.screens.product import ProductScreen
 from kiosk.ui.widgets_cards import OfferButton
-from tests.kiosk.ui.shop_support import SIZES, ShopUi, open_shop, pseudo_translations
+from tests.kiosk.ui.shop_support import SIZES, ShopUi
 
 LANGUAGES = ["en", "fr", "ar"]
 SUNDAY_NOON = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # outside every happy hour
-
-
-@pytest.fixture(scope="module")
-def qm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return pseudo_translations(tmp_path_factory.mktemp("i18n"))
-
-
-@pytest.fixture
-def ui(qapp: QApplication, qm_dir: Path) -> Iterator[ShopUi]:
-    shop = open_shop(qapp, qm_dir)
-    yield shop
-    shop.close()
 
 
 def product_screen(ui: ShopUi) -> ProductScreen:
