@@ -195,9 +195,13 @@ class PaymentsClient:
         params = {"txnId": txn_id, "readerReference": reader_reference, "amountMinor": amount_minor}
         return await self._operate("reader_refund", txn_id, params)
 
-    async def status(self, *, key: str) -> GatewayAnswer:
-        """The stored answer of the operation with idempotency key ``key`` (or NOT_FOUND)."""
-        return await self._resolve(key, lost_operation=False)
+    async def status(self, *, key: str, fence: bool = False) -> GatewayAnswer:
+        """The stored answer of the operation with idempotency key ``key`` (or NOT_FOUND).
+
+        ``fence`` (authorize keys only): the device gives the authorization up if it was
+        never received — the middleware then refuses a copy still on its way, so NOT_FOUND
+        is final and no hold can appear on the shopper's card afterwards."""
+        return await self._resolve(key, lost_operation=False, fence=fence)
 
     # -- internals -----------------------------------------------------------------------------
     async def _operate(
@@ -218,7 +222,9 @@ class PaymentsClient:
             raise _refusal(exc) from None
         return GatewayAnswer.from_json(body)
 
-    async def _resolve(self, key: str, *, lost_operation: bool) -> GatewayAnswer:
+    async def _resolve(
+        self, key: str, *, lost_operation: bool, fence: bool = False
+    ) -> GatewayAnswer:
         """Ask for the status of ``key`` until it is known, at most ``status_attempts`` times.
 
         After a lost operation a NOT_FOUND is only believed when seen twice (the request may
@@ -232,9 +238,8 @@ class PaymentsClient:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, delay_max)
             try:
-                body = await self._rpc.call(
-                    "payment.status", {"key": key}, timeout=self.call_timeout
-                )
+                params: dict[str, Any] = {"key": key, "fence": True} if fence else {"key": key}
+                body = await self._rpc.call("payment.status", params, timeout=self.call_timeout)
             except (RpcTimeoutError, RpcUnavailableError) as exc:
                 last = str(exc)
                 continue

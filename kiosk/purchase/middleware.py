@@ -110,6 +110,8 @@ class MiddlewarePayments:
     async def authorization_status(self, *, txn_id: str) -> Answer:
         key = idempotency_key(self._device_id, txn_id, "authorize")
         try:
-            return _answer(await self._client.status(key=key))
+            # fenced: the settlement worker cancels the sale on NOT_FOUND, so a copy of the
+            # request still on its way must never authorize afterwards
+            return _answer(await self._client.status(key=key, fence=True))
         except PaymentRefusedError as exc:
             return _refused(exc)

@@ -156,7 +156,7 @@ payment_requests = Table(
     Column("params_hash", String(64), nullable=False),
     Column("params", Text, nullable=False),  # canonical JSON, the token left out
     Column("amount_minor", BigInteger),
-    Column("state", String(16), nullable=False),  # pending | done
+    Column("state", String(16), nullable=False),  # pending | done | fenced
     Column("owner", String(64), nullable=False),  # the middleware instance working on it
     Column("reply", Text),  # canonical JSON {"result": {...}} or {"error": {...}} once done
     Column("created_at", DateTime(timezone=True), nullable=False),

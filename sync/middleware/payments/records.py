@@ -56,6 +56,11 @@ from sync.payments import PaymentStatus
 from sync.protocol import canonical_json
 
 EXPIRED_24H = "expired_24h"  # history reason of a void the expiry sweeper made
+FENCED = "fenced"  # a payment_requests state: an authorization the device gave up on
+
+
+def refused(code: str, message: str) -> Reply:
+    return Reply(error=(code, message))
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,9 @@ class Reply:
         return cls(result=dict(obj["result"]))
 
 
-def refused(code: str, message: str) -> Reply:
-    return Reply(error=(code, message))
+ABANDONED = refused(
+    "abandoned", "the device stopped waiting for this authorization; it was not sent on"
+)
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,8 @@ class PaymentRecords:
             if self._insert_pending(conn, op):
                 return Begun("new", auth_id=None if txn is None else txn.payment_auth_id)
             row = conn.execute(query).one()  # another instance began this key meanwhile
+        if row.state == FENCED:
+            return Begun("refused", ABANDONED)
         if row.params_hash != op.params_hash():
             return Begun("refused", refused("idempotency_conflict", "key reused"))
         if row.state == "done":
@@ -203,6 +211,33 @@ class PaymentRecords:
         if (op.amount_minor or 0) > left:
             return refused("refund_exceeds_captured", f"at most {max(left, 0)} can be refunded")
         return None
+
+    def fence(self, key: str) -> bool:
+        """Fence the authorization ``key`` ("{device}:{txn}:authorize") that was never
+        received: a copy arriving later is refused ``abandoned``. False if the key exists
+        (it arrived meanwhile, possibly at another instance)."""
+        device_id, txn_id, _operation = key.rsplit(":", 2)
+        now = self._clock()
+        stmt = self._insert(t.payment_requests).values(
+            idempotency_key=key,
+            device_id=device_id,
+            global_txn_id=f"{device_id}:{txn_id}",
+            method="payment.authorize",
+            params_hash=FENCED,
+            params=canonical_json({"txnId": txn_id, "fenced": True}),
+            state=FENCED,
+            owner=self.instance,
+            reply=ABANDONED.to_json(),
+            created_at=now,
+            updated_at=now,
+            completed_at=now,
+        )
+        column = t.payment_requests.c.idempotency_key
+
+        def work(conn: Connection) -> bool:
+            return conn.execute(stmt.on_conflict_do_nothing().returning(column)).first() is not None
+
+        return write_transaction(self.engine, work)
 
     def lookup(self, key: str) -> StoredRequest | None:
         r = t.payment_requests.c

@@ -149,11 +149,17 @@ def parse_rpc(payload: bytes, methods: Collection[str] = METHODS) -> RpcCall:
     return RpcCall(corr, method, params)
 
 
-def parse_status_key(device_id: str, params: Mapping[str, Any], corr: str) -> str:
+def parse_status_key(device_id: str, params: Mapping[str, Any], corr: str) -> tuple[str, bool]:
+    """The key of a ``payment.status`` call and its ``fence`` flag (authorize keys only)."""
     key = params.get("key")
     if not isinstance(key, str) or not key.startswith(f"{device_id}:") or len(key) > 255:
         raise BadRequest("'key' must be one of this device's idempotency keys", corr)
-    return key
+    fence = params.get("fence", False)
+    if not isinstance(fence, bool):
+        raise BadRequest("'fence' must be true or false", corr)
+    if fence and not key.endswith(":authorize"):
+        raise BadRequest("only an authorization can be fenced", corr)
+    return key, fence
 
 
 def parse_operation(device_id: str, call: RpcCall) -> PaymentOp:

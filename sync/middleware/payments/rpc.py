@@ -40,7 +40,7 @@ from sync.middleware.payments.gateway import (
     IdempotencyConflictError,
     PaymentGateway,
 )
-from sync.middleware.payments.records import PaymentRecords, Reply, refused
+from sync.middleware.payments.records import FENCED, PaymentRecords, Reply, refused
 from sync.middleware.payments.requests import (
     METHODS,
     BadRequest,
@@ -138,7 +138,7 @@ class PaymentsRpc:
             if handler is not None:
                 reply = await self._db(handler, device_id, call)
             elif call.method == "payment.status":
-                reply = await self._status(parse_status_key(device_id, call.params, corr))
+                reply = await self._status(*parse_status_key(device_id, call.params, corr))
             else:
                 reply = await self._operate(parse_operation(device_id, call))
         except BadRequest as exc:
@@ -244,12 +244,21 @@ class PaymentsRpc:
             return Reply(result=result.to_json())
         return None
 
-    async def _status(self, key: str) -> Reply:
+    async def _status(self, key: str, fence: bool = False) -> Reply:
+        """The stored or resolved answer of ``key``. ``fence`` (an authorization the device
+        gives up on): if the key was never received, it is fenced in the same transaction
+        that finds it missing, so a copy still on its way is refused ``abandoned`` and never
+        reaches the gateway; NOT_FOUND is then final."""
         running = self._inflight.get(key)
         if running is not None:
             return await asyncio.shield(running[1])
         stored = await self._db(self.records.lookup, key)
+        if stored is None and fence and await self._db(self.records.fence, key):
+            log.info("%s: never received; fenced (a late copy will be refused)", key)
+            return NOT_FOUND
         if stored is None:
+            stored = await self._db(self.records.lookup, key) if fence else None
+        if stored is None or stored.state == FENCED:
             return NOT_FOUND
         if stored.reply is not None:
             return stored.reply

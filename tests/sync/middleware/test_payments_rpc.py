@@ -32,6 +32,7 @@ from sync.mqtt import BrokerConfig
 from sync.payments import (
     InvalidStateError,
     NotCapturedError,
+    PaymentRefusedError,
     PaymentsClient,
     PaymentStatus,
     PaymentsUnavailableError,
@@ -384,3 +385,44 @@ async def test_unreachable_gateway_sends_the_sale_to_manual_review_until_resolve
         (None, "manual_review", "rpc:payment.authorize"),
         ("manual_review", "authorized", "rpc:payment.authorize"),
     ]
+
+
+async def test_a_fenced_authorization_never_reaches_the_gateway(
+    engine: Engine, broker: Broker, sandbox: SandboxGateway, tmp_path: Path
+) -> None:
+    """The settlement worker gives up an authorization whose request was lost: its status
+    query fences the key, so a copy still on its way is refused and the shopper's card is
+    never held for a sale the kiosk cancelled. Without the fence a late copy goes through."""
+    async with middleware(engine, broker, sandbox), kiosk(tmp_path, broker) as k:
+        await ready(k)
+        fenced = await k.payments.status(key=f"{DEVICE}:t-late:authorize", fence=True)
+        assert fenced.status is PaymentStatus.NOT_FOUND
+        again = await k.payments.status(key=f"{DEVICE}:t-late:authorize", fence=True)
+        assert again.status is PaymentStatus.NOT_FOUND  # final: the same answer every time
+        with pytest.raises(PaymentRefusedError) as refused:
+            await k.payments.authorize(
+                txn_id="t-late", token="tok_visa", amount_minor=900, currency="EUR"
+            )
+        assert refused.value.code == "abandoned"
+        assert sandbox.state.stats().get("authorize_executed", 0) == 0
+        assert (await k.payments.status(key=f"{DEVICE}:t-late:authorize")).status is (
+            PaymentStatus.NOT_FOUND
+        )
+
+        # a plain status query fences nothing: the request, arriving after it, is authorized
+        plain = await k.payments.status(key=f"{DEVICE}:t-slow:authorize")
+        assert plain.status is PaymentStatus.NOT_FOUND
+        auth = await k.payments.authorize(
+            txn_id="t-slow", token="tok_visa", amount_minor=900, currency="EUR"
+        )
+        assert auth.status is PaymentStatus.APPROVED
+        # fencing a key that did arrive returns its answer and changes nothing
+        known = await k.payments.status(key=f"{DEVICE}:t-slow:authorize", fence=True)
+        assert (known.status, known.auth_id) == (PaymentStatus.APPROVED, auth.auth_id)
+        assert sandbox.state.stats()["authorize_executed"] == 1
+
+        with pytest.raises(RpcError) as bad:  # only an authorization can be given up
+            await k.rpc.call(
+                "payment.status", {"key": f"{DEVICE}:t-slow:capture", "fence": True}, timeout=15
+            )
+        assert bad.value.code == "bad_request"
