@@ -21,9 +21,11 @@ threads, never on the loop.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
@@ -32,7 +34,7 @@ from sqlalchemy.engine import Connection
 from sync.loyalty import HELD, MAX_POINTS, MEMBER_ID_RE, RELEASED, hold_key
 from sync.middleware import schema as t
 from sync.middleware.db import write_transaction
-from sync.middleware.ingest import utc_now
+from sync.middleware.ingest import as_utc, utc_now
 from sync.middleware.loyalty import (
     ADJUSTMENT,
     H_FINAL,
@@ -51,6 +53,8 @@ from sync.middleware.payments.records import Reply, refused
 from sync.middleware.payments.requests import BadRequest, RpcCall
 from sync.payments import TXN_ID_RE
 from sync.protocol import canonical_json
+
+log = logging.getLogger(__name__)
 
 METHODS = ("loyalty.balance", "loyalty.redeem", "loyalty.release")
 
@@ -172,6 +176,36 @@ class LoyaltyBook:
         available = int(account.balance) - int(account.held) + released
         result = {"status": RELEASED, "memberId": member_id, "points": released}
         return Reply(result={**result, "available": available})
+
+    def expire_holds(self, cutoff: datetime) -> list[str]:
+        """Release every hold still ``held`` since before ``cutoff`` (a kiosk that never came
+        back to sell or release it); the keys released. Each in its own transaction, under
+        the account's and the hold's locks, so a release or a SALE arriving meanwhile wins. A
+        SALE arriving after the expiry still debits its points (``_finalize`` logs it)."""
+        h = t.loyalty_holds.c
+        query = (
+            select(h.hold_key)
+            .where(h.state == H_HELD, h.updated_at < cutoff)
+            .order_by(h.updated_at, h.hold_key)
+        )
+        with self.engine.connect() as conn:
+            keys = [str(k) for k in conn.execute(query).scalars()]
+        return [k for k in keys if write_transaction(self.engine, partial(self._expire, k, cutoff))]
+
+    def _expire(self, key: str, cutoff: datetime, conn: Connection) -> bool:
+        h = t.loyalty_holds.c
+        member = conn.execute(select(h.member_id).where(h.hold_key == key)).scalar_one()
+        now = self._clock()
+        lock_account(conn, self._insert, str(member), now)  # accounts before holds, as _release
+        hold = lock_hold(conn, key)
+        if hold is None or hold.state != H_HELD or as_utc(hold.updated_at) >= cutoff:
+            return False
+        move_account(conn, str(member), now, held=-int(hold.points))
+        set_hold(conn, key, H_RELEASED, now)
+        log.warning(
+            "%s: %d points held since %s released (expired)", key, hold.points, hold.updated_at
+        )
+        return True
 
     def adjust(self, member_id: str, points: int, *, reason: str, operator_id: str) -> Balance:
         """An operator's correction or goodwill grant (signed points), journalled."""

@@ -78,6 +78,7 @@ class ServiceConfig:
     gateway_timeout_s: float = 10.0
     expiry_threshold_h: float = 23.0  # payments: void authorizations left open this long
     expiry_interval_s: float = 300.0  # ... checked this often (payments.expiry)
+    hold_expiry_h: float = 72.0  # loyalty: release points holds left held this long
 
     def broker(self) -> BrokerConfig:
         return BrokerConfig(
@@ -152,13 +153,15 @@ class MiddlewareService:
             )
             from sync.middleware.loyalty_rpc import LoyaltyRpc  # loyalty.* on the same topic
 
-            LoyaltyRpc(engine).register(self.payments)
+            loyalty = LoyaltyRpc(engine).register(self.payments)
             from sync.middleware.payments.expiry import AuthorizationExpiry
 
             self.expiry = AuthorizationExpiry(
                 self.payments,
                 threshold_s=config.expiry_threshold_h * 3600,
                 interval_s=config.expiry_interval_s,
+                holds=loyalty.book,
+                hold_threshold_s=config.hold_expiry_h * 3600,
             )
 
     @property

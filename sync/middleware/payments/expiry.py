@@ -18,6 +18,10 @@ through :meth:`PaymentsRpc.perform` with the key the device itself would use for
 - the history row of the void reads ``expiry:payment.void`` with reason ``expired_24h``.
 
 A marked record whose void is still unresolved (gateway down) is retried on the next passes.
+The same pass releases loyalty points holds left ``held`` longer than ``hold_threshold_s``
+(default 72 h): a kiosk that never came back to sell or release them would otherwise keep a
+member's points out of reach for good (``LoyaltyBook.expire_holds``).
+
 The owner (:class:`~sync.middleware.service.MiddlewareService`) starts it and ``close()``\\ s it.
 """
 
@@ -37,6 +41,7 @@ from sync.middleware import schema as t
 from sync.middleware.canonical import AUTHORIZED, GATEWAY, MANUAL_REVIEW
 from sync.middleware.db import write_transaction
 from sync.middleware.ingest import as_utc, utc_now
+from sync.middleware.loyalty_rpc import LoyaltyBook
 from sync.middleware.payments.requests import PaymentOp
 from sync.middleware.payments.rpc import PaymentsRpc
 from sync.payments import idempotency_key
@@ -45,12 +50,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD_S = 23 * 3600.0
 DEFAULT_INTERVAL_S = 300.0
+DEFAULT_HOLD_THRESHOLD_S = 72 * 3600.0
 
 
 @dataclass(frozen=True)
 class SweepResult:
     voided: tuple[str, ...]  # global transaction ids voided in this pass
     unsettled: tuple[str, ...]  # marked, but the void is not done (retried next pass)
+    holds_released: tuple[str, ...] = ()  # loyalty hold keys released in this pass
 
 
 class AuthorizationExpiry:
@@ -62,11 +69,15 @@ class AuthorizationExpiry:
         *,
         threshold_s: float = DEFAULT_THRESHOLD_S,
         interval_s: float = DEFAULT_INTERVAL_S,
+        holds: LoyaltyBook | None = None,
+        hold_threshold_s: float = DEFAULT_HOLD_THRESHOLD_S,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        if threshold_s <= 0 or interval_s <= 0:
-            raise ValueError("the expiry threshold and interval must be positive")
+        if threshold_s <= 0 or interval_s <= 0 or hold_threshold_s <= 0:
+            raise ValueError("the expiry thresholds and interval must be positive")
         self.payments = payments
+        self.holds = holds
+        self.hold_threshold = timedelta(seconds=hold_threshold_s)
         self.threshold = timedelta(seconds=threshold_s)
         self.interval_s = interval_s
         self._clock = clock
@@ -109,7 +120,11 @@ class AuthorizationExpiry:
                 unsettled.append(global_txn_id)
                 why = reply.error or status
                 log.error("%s: expired authorization not voided yet (%s)", global_txn_id, why)
-        return SweepResult(tuple(voided), tuple(unsettled))
+        released: list[str] = []
+        if self.holds is not None:
+            cutoff = now - self.hold_threshold
+            released = await self.payments.run_db(self.holds.expire_holds, cutoff)
+        return SweepResult(tuple(voided), tuple(unsettled), tuple(released))
 
     # -- database (PaymentsRpc's threads) ----------------------------------------------------
     def _candidates(self, cutoff: datetime) -> list[str]:

@@ -194,3 +194,26 @@ async def test_two_instances_sweeping_at_once_void_each_authorization_once(
             assert sandbox.state.stats().get("replays", 0) == 0  # one void per key, ever
     finally:
         engine.dispose()
+
+
+async def test_the_sweep_releases_loyalty_holds_left_too_long(
+    engine: Engine, broker: Broker, sandbox: SandboxGateway
+) -> None:
+    async with middleware(engine, broker, sandbox, "sweep-holds", 3600) as service:
+        assert service.expiry is not None and service.expiry.holds is not None
+        book = service.expiry.holds
+        book.adjust("m-7", 100, reason="test", operator_id="op-1")
+        assert book.redeem(DEVICE, "t-held", "m-7", 60).error is None
+        assert book.redeem(DEVICE, "t-fresh", "m-7", 10).error is None
+        assert (await service.expiry.sweep_once()).holds_released == ()
+        h = t.loyalty_holds.c
+        with engine.begin() as conn:  # 73 hours old: one past the default 72
+            conn.execute(
+                update(t.loyalty_holds)
+                .where(h.txn_id == "t-held")
+                .values(updated_at=utc_now() - timedelta(hours=73))
+            )
+        swept = await service.expiry.sweep_once()
+        assert swept.holds_released == (f"{DEVICE}:t-held:redeem",)
+        balance = book.balance("m-7")
+        assert (balance.balance, balance.held, balance.available) == (100, 10, 90)

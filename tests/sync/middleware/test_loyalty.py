@@ -6,6 +6,7 @@ exactly once, releases, offline redemptions, and a randomized interleaving of al
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -132,6 +133,33 @@ def test_release_drops_the_hold_and_a_late_redeem_is_refused(engine: Engine) -> 
     assert error(book.redeem(DEV, "t-late", "m-1", 10)) == "invalid_state"
     assert balance(book, "m-1") == (50, 0, 50)
     assert error(book.release(DEV, "t-r", "m-9")) == "bad_request"
+
+
+def test_holds_left_too_long_are_released_and_a_late_sale_still_debits(engine: Engine) -> None:
+    """A kiosk that never comes back must not keep a member's points out of reach: the
+    middleware's sweeper releases holds older than its threshold. Young holds, final holds
+    and released ones are left alone; a SALE arriving after the expiry still spends."""
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    clock = [now]
+    ing, book = Ingestor(engine), LoyaltyBook(engine, clock=lambda: clock[0])
+    ing.ingest([inbound(restock(1), accrual(2, "m-1", 100), accrual(3, "m-2", 40))])
+    assert error(book.redeem(DEV, "t-old", "m-1", 30)) is None
+    assert error(book.redeem(DEV, "t-gone", "m-2", 40)) is None
+    clock[0] = now + timedelta(hours=10)
+    assert error(book.redeem(DEV, "t-young", "m-1", 20)) is None
+    assert balance(book, "m-1") == (100, 50, 50)
+
+    cutoff = now + timedelta(hours=1)  # older than this: expired
+    assert book.expire_holds(cutoff) == [f"{DEV}:t-gone:redeem", f"{DEV}:t-old:redeem"]
+    assert balance(book, "m-1") == (100, 20, 80) and balance(book, "m-2") == (40, 0, 40)
+    assert book.expire_holds(cutoff) == []  # nothing left to release: idempotent
+    states = {h["txn_id"]: h["state"] for h in book.holds()}
+    assert states == {"t-old": "released", "t-gone": "released", "t-young": "held"}
+    assert error(book.redeem(DEV, "t-old", "m-1", 30)) == "invalid_state"  # a late retry
+
+    ing.ingest([inbound(sale(4, "t-old", "m-1", 30))])  # the kiosk did sell, long after
+    assert balance(book, "m-1") == (70, 20, 50)
+    assert entries_sum(engine, "m-1") == 70
 
 
 def test_an_offline_redemption_is_debited_without_a_hold(engine: Engine) -> None:
