@@ -578,6 +578,14 @@
         <translation>Majuscules</translation>
     </message>
     <message>
+        <source>Accents and signs</source>
+        <translation>Accents et signes</translation>
+    </message>
+    <message>
+        <source>Letters</source>
+        <translation>Lettres</translation>
+    </message>
+    <message>
         <source>space</source>
         <translation>espace</translation>
     </message>

@@ -7,6 +7,8 @@ every configured device.
   (:mod:`hardware.config.loader`); a bad file raises :class:`HardwareConfigError` naming the key.
 * :func:`open_devices` opens and starts every configured device through its package factory and
   returns :class:`Devices` (:mod:`hardware.config.opening`); the kiosk's composition root calls it.
+  ``open_devices(config, trace=hub.hook)`` wires a hex-trace hook per port ("card_reader",
+  "card_reader_2"..., "dispenser", "scanner"; see :func:`card_reader_ports`).
 * :func:`create_simulator_for` builds any device's simulator from a ``sim://`` query.
 
 See docs/simulators.md for the file format and the simulators.
@@ -27,7 +29,12 @@ from hardware.config.model import (
     create_simulator_for,
 )
 from hardware.config.opening import (
+    DISPENSER_PORT,
+    SCANNER_PORT,
     Devices,
+    TraceFactory,
+    card_reader_port,
+    card_reader_ports,
     close_all,
     open_card_readers,
     open_configured_dispenser,
@@ -36,7 +43,9 @@ from hardware.config.opening import (
 )
 
 __all__ = [
+    "DISPENSER_PORT",
     "MDB_ADDRESSES",
+    "SCANNER_PORT",
     "SIMULATED_DEVICES",
     "CardReaderConfig",
     "Devices",
@@ -47,6 +56,9 @@ __all__ = [
     "ReaderKind",
     "ScannerConfig",
     "ScannerOptions",
+    "TraceFactory",
+    "card_reader_port",
+    "card_reader_ports",
     "close_all",
     "create_simulator_for",
     "load_hardware_config",

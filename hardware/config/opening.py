@@ -5,17 +5,26 @@ factory (``hardware.mdb.device.open_card_readers``, ``hardware.terminal.device.o
 ``hardware.dispenser.open_dispenser``, ``hardware.scanner.open_scanner``), all at once; an
 unreachable device comes up UNAVAILABLE and keeps reconnecting by itself. :class:`Devices`
 holds the result and closes everything with ``close()``.
+
+Hex trace: ``open_devices(config, trace=factory)`` calls ``factory(port)`` once per port that
+carries bytes and passes the hook it returns to that driver as ``trace_bytes`` (the kiosk passes
+``HexTraceHub.hook``). Port names: ``"card_reader"``, ``"card_reader_2"``... by the position of
+the reader in ``Devices.card_readers`` (:func:`card_reader_port`); an MDB bus carrying readers at
+10H and 60H is one port, named after the first reader on it (so with a 10H+60H bus then a
+terminal the ports are ``card_reader`` and ``card_reader_3``); ``"dispenser"``; ``"scanner"``
+(the serial scan engine). The camera moves no bytes and gets no hook.
 """
 
 from __future__ import annotations
 
 import asyncio
 import typing
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from hardware.cardreader import CardReader
+from hardware.common.transport import TraceHook
 from hardware.config.model import (
     CardReaderConfig,
     DispenserConfig,
@@ -29,6 +38,30 @@ from hardware.scanner import LoyaltyScanner, open_scanner
 from hardware.terminal.device import open_terminal
 
 T = TypeVar("T")
+
+TraceFactory = Callable[[str], TraceHook]  # port name -> that driver's trace_bytes hook
+DISPENSER_PORT = "dispenser"
+SCANNER_PORT = "scanner"
+
+
+def card_reader_port(index: int) -> str:
+    """The trace port (and diagnostics) name of the reader at ``index`` in ``card_readers``."""
+    return "card_reader" if index == 0 else f"card_reader_{index + 1}"
+
+
+def reader_count(config: CardReaderConfig) -> int:
+    """How many readers one card-reader entry opens (MDB: one per address)."""
+    return len(config.addresses) if config.kind is ReaderKind.MDB else 1
+
+
+def card_reader_ports(config: HardwareConfig) -> tuple[str, ...]:
+    """The trace port of each card-reader entry: the name of the first reader it carries."""
+    ports: list[str] = []
+    index = 0
+    for entry in config.card_readers:
+        ports.append(card_reader_port(index))
+        index += reader_count(entry)
+    return tuple(ports)
 
 
 class _Closeable(Protocol):
@@ -72,14 +105,18 @@ async def close_all(devices: Sequence[_Closeable | None]) -> None:
         raise errors[0]
 
 
-async def open_card_readers(config: CardReaderConfig) -> tuple[CardReader, ...]:
-    """Open and start the reader(s) of one card-reader entry (MDB: one per address)."""
+async def open_card_readers(
+    config: CardReaderConfig, *, trace_bytes: TraceHook | None = None
+) -> tuple[CardReader, ...]:
+    """Open and start the reader(s) of one card-reader entry (MDB: one per address, all on one
+    bus, so one ``trace_bytes`` hook sees them all)."""
     if config.kind is ReaderKind.TERMINAL:
-        return (await open_terminal(config.url, timings=config.terminal),)
+        return (await open_terminal(config.url, timings=config.terminal, trace_bytes=trace_bytes),)
     o = config.mdb
     readers = await open_mdb(
         config.url,
         addresses=config.addresses,
+        trace_bytes=trace_bytes,
         reply_timeout=o.reply_timeout,
         non_response_time=o.non_response_time,
         poll_interval=o.poll_interval,
@@ -89,16 +126,22 @@ async def open_card_readers(config: CardReaderConfig) -> tuple[CardReader, ...]:
     return tuple(readers)
 
 
-async def open_configured_dispenser(config: DispenserConfig) -> Dispenser:
-    return await open_dispenser(config.url, options=config.options)
+async def open_configured_dispenser(
+    config: DispenserConfig, *, trace_bytes: TraceHook | None = None
+) -> Dispenser:
+    return await open_dispenser(config.url, options=config.options, trace_bytes=trace_bytes)
 
 
-async def open_configured_scanner(url: str, options: ScannerOptions) -> LoyaltyScanner:
-    """Open a serial (path, socket://, sim://) or camera:// scanner with ``options``."""
+async def open_configured_scanner(
+    url: str, options: ScannerOptions, *, trace_bytes: TraceHook | None = None
+) -> LoyaltyScanner:
+    """Open a serial (path, socket://, sim://) or camera:// scanner with ``options``
+    (``trace_bytes`` goes to a serial scanner only: a camera has no bytes to trace)."""
     if url.startswith("camera:"):
         return await open_scanner(url, max_data=options.max_data)
     return await open_scanner(
         url,
+        trace_bytes=trace_bytes,
         debounce=options.debounce,
         max_data=options.max_data,
         command_timeout=options.command_timeout,
@@ -127,17 +170,40 @@ async def single(opening: Awaitable[T]) -> tuple[T]:
     return (await opening,)
 
 
-async def open_devices(config: HardwareConfig) -> Devices:
+def _trace_hooks(config: HardwareConfig, trace: TraceFactory | None) -> dict[str, TraceHook]:
+    """``trace(port)`` for every configured port that carries bytes (none without ``trace``)."""
+    if trace is None:
+        return {}
+    ports = list(card_reader_ports(config))
+    if config.dispenser is not None:
+        ports.append(DISPENSER_PORT)
+    if config.scanner.url is not None:
+        ports.append(SCANNER_PORT)
+    return {port: trace(port) for port in ports}
+
+
+async def open_devices(config: HardwareConfig, *, trace: TraceFactory | None = None) -> Devices:
     """Open and start every configured device (concurrently). Devices that cannot be reached
     come up UNAVAILABLE and keep reconnecting; an error opening any of them (a bad URL or
-    option) closes the others and is raised."""
+    option) closes the others and is raised. ``trace(port)`` is called once per byte-carrying
+    port before opening (names in the module docstring) for that driver's ``trace_bytes``."""
     scanner = config.scanner
-    openings: list[Awaitable[Opened]] = [open_card_readers(r) for r in config.card_readers]
+    openings: list[Awaitable[Opened]] = []
+    hooks = _trace_hooks(config, trace)  # all taken before any opening starts
+    for entry, port in zip(config.card_readers, card_reader_ports(config), strict=True):
+        openings.append(open_card_readers(entry, trace_bytes=hooks.get(port)))
     if config.dispenser is not None:
-        openings.append(single(open_configured_dispenser(config.dispenser)))
-    for url in (scanner.url, scanner.camera):
-        if url is not None:
-            openings.append(single(open_configured_scanner(url, scanner.options)))
+        dispenser = open_configured_dispenser(
+            config.dispenser, trace_bytes=hooks.get(DISPENSER_PORT)
+        )
+        openings.append(single(dispenser))
+    if scanner.url is not None:
+        hook = hooks.get(SCANNER_PORT)
+        openings.append(
+            single(open_configured_scanner(scanner.url, scanner.options, trace_bytes=hook))
+        )
+    if scanner.camera is not None:
+        openings.append(single(open_configured_scanner(scanner.camera, scanner.options)))
     results = await settle(openings)
     errors = [r for r in results if isinstance(r, BaseException)]
     opened = [d for r in results if not isinstance(r, BaseException) for d in r]

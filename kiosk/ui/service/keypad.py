@@ -2,39 +2,63 @@
 
 * :class:`EntryField`: a large tappable field (caption + value, dots for a PIN) that the
   keypad types into once it is the active field;
-* :class:`Keypad`: digits (PIN), decimal (ml, money) or text (technician id, lot, notes);
-* :class:`KeyboardPanel`: the keypads of one form, showing the one the active field needs;
-* :class:`DateStepper` (day / month / year with + and −) and :class:`Stepper` (an integer);
-* :class:`Choice`: a row of exclusive, checkable buttons (sections, reasons, channel/slot).
+* :class:`Keypad`: digits (PIN), decimal (ml, money) or text (technician id, lot, notes). The
+  text keypad has two pages of the same 10 × 5 grid, so every key keeps its ≥ 80 px size:
+  the letters, and (key ``àé``) the French accented letters ``é è ê ë à â ç î ï ô û ù ü ÿ œ æ``
+  with the apostrophe and common signs; ⇧ gives the capitals on both pages (``É``, ``Œ``…).
+  A field whose ``allowed`` characters include no accented letter (technician id, lot number)
+  disables the ``àé`` key.
+* :class:`KeyboardPanel`: the keypads of one form, showing the one the active field needs.
 
-Every key and button is at least ``TOUCH_MIN`` px; texts are set by the owning screen.
+:class:`Stepper`, :class:`DateStepper` and :class:`Choice` live in
+:mod:`kiosk.ui.service.choosers` and are re-exported here for the screens that import them
+from this module. Every key is at least ``TOUCH_MIN`` px; texts are set by the owning screen.
 """
 
 from __future__ import annotations
 
-import calendar
+import unicodedata
 from collections.abc import Sequence
-from datetime import date
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QButtonGroup,
     QGridLayout,
     QHBoxLayout,
+    QStackedLayout,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from kiosk.ui.service.choosers import Choice, DateStepper, Stepper
 from kiosk.ui.theme import ACCENT, LINE, SURFACE_HI
 from kiosk.ui.widgets import button, label
 from kiosk.ui.widgets_shop import Pressable
 
+__all__ = [
+    "ACCENTED",
+    "ACCENTS",
+    "BACKSPACE",
+    "CLEAR",
+    "DECIMAL",
+    "DIGITS",
+    "SHIFT",
+    "TEXT",
+    "Choice",
+    "DateStepper",
+    "EntryField",
+    "KeyboardPanel",
+    "Keypad",
+    "Stepper",
+]
+
 BACKSPACE = "\b"
 CLEAR = "\x1b"
 SHIFT = "\x0e"
+ACCENTS = "\x0f"  # the text keypad's page key: letters <-> accents and signs
 DIGITS, DECIMAL, TEXT = "digits", "decimal", "text"
+ACCENTED = "éèêëàâçîïôûùüÿœæ"  # the accents page's letters (capitals through ⇧)
 
 
 class EntryField(Pressable):
@@ -109,7 +133,8 @@ class EntryField(Pressable):
 
 
 class Keypad(QWidget):
-    """A grid of keys; ``keyPressed`` sends a character, BACKSPACE, CLEAR or SHIFT."""
+    """Pages of keys (one for digits and decimal, two for text); ``keyPressed`` sends a
+    character, BACKSPACE or CLEAR. ⇧ (capitals) and ``àé`` (page) are handled here."""
 
     keyPressed = Signal(str)
 
@@ -118,76 +143,156 @@ class Keypad(QWidget):
         self.kind = kind
         self.setObjectName(f"keypad_{kind}")
         self.upper = False
-        self.keys: dict[str, QAbstractButton] = {}
-        grid = QGridLayout(self)
+        self.page = 0
+        self.pages: list[dict[str, QAbstractButton]] = []  # each page's keys by character
+        self._stack = QStackedLayout(self)
+        self._stack.setContentsMargins(0, 0, 0, 0)
+        for number, rows in enumerate(_pages(kind)):
+            self._stack.addWidget(self._build_page(number, rows, key_px))
+        self.retranslate()
+
+    def _build_page(self, number: int, rows: list[list[str]], key_px: int) -> QWidget:
+        page = QWidget()
+        grid = QGridLayout(page)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(8)
-        for row, keys in enumerate(_layout(kind)):
+        keys: dict[str, QAbstractButton] = {}
+        suffix = f"_p{number + 1}" if number else ""
+        for row, line in enumerate(rows):
             col = 0
-            for key in keys:
+            for key in line:
                 span = 6 if key == " " else 1
-                b = button(name=f"key_{_key_name(key)}")
+                b = button(name=f"key_{_key_name(key)}{suffix}")
                 b.setMinimumHeight(key_px)
                 b.setProperty("role", "keyword" if key in (CLEAR, " ") else "key")
                 b.clicked.connect(lambda _=False, k=key: self._on_key_clicked(k))
                 grid.addWidget(b, row, col, 1, span)
-                self.keys[key] = b
+                keys[key] = b
                 col += span
         for column in range(grid.columnCount()):
             grid.setColumnStretch(column, 1)
-        self.retranslate()
+        self.pages.append(keys)
+        return page
+
+    @property
+    def keys(self) -> dict[str, QAbstractButton]:
+        """The keys of the page shown."""
+        return self.pages[self.page]
 
     def retranslate(self) -> None:
-        for key, b in self.keys.items():
-            if key == BACKSPACE:
-                b.setText("⌫")
-                b.setAccessibleName(self.tr("Delete"))
-            elif key == CLEAR:
-                b.setText(self.tr("Clear"))
-            elif key == SHIFT:
-                b.setText("⇧")
-                b.setAccessibleName(self.tr("Capitals"))
-            elif key == " ":
-                b.setText(self.tr("space"))
-            else:
-                b.setText(key.upper() if self.upper else key)
+        for number, keys in enumerate(self.pages):
+            for key, b in keys.items():
+                self._label(key, b, number)
+
+    def _label(self, key: str, b: QAbstractButton, page: int) -> None:
+        if key == BACKSPACE:
+            b.setText("⌫")
+            b.setAccessibleName(self.tr("Delete"))
+        elif key == CLEAR:
+            b.setText(self.tr("Clear"))
+        elif key == SHIFT:
+            b.setText("⇧")
+            b.setAccessibleName(self.tr("Capitals"))
+        elif key == ACCENTS:
+            accents = page == 0  # the letters' page key leads to the accents
+            b.setText("àé" if accents else "abc")
+            b.setAccessibleName(self.tr("Accents and signs") if accents else self.tr("Letters"))
+        elif key == " ":
+            b.setText(self.tr("space"))
+        else:
+            b.setText(key.upper() if self.upper else key)
+
+    def show_page(self, page: int) -> None:
+        self.page = page
+        self._stack.setCurrentIndex(page)
+        self.retranslate()
+
+    def allow_accents(self, allowed: bool) -> None:
+        """Enable the page key (back to the letters when the field takes no accents)."""
+        if not allowed and self.page:
+            self.show_page(0)
+        for keys in self.pages:
+            if ACCENTS in keys:
+                keys[ACCENTS].setEnabled(allowed)
 
     def _on_key_clicked(self, key: str) -> None:
         if key == SHIFT:
             self.upper = not self.upper
             self.retranslate()
-            return
-        self.keyPressed.emit(key.upper() if self.upper and key.isalpha() else key)
+        elif key == ACCENTS:
+            self.show_page((self.page + 1) % len(self.pages))
+        else:
+            self.keyPressed.emit(key.upper() if self.upper and key.isalpha() else key)
+
+    def route(self, ch: str) -> list[QAbstractButton]:
+        """The keys to tap, from the pad as it is, to type ``ch`` (page key and ⇧ first when
+        needed); KeyError when no key gives it."""
+        key = ch.lower() if ch.isalpha() else ch
+        order = [self.page, *(i for i in range(len(self.pages)) if i != self.page)]
+        page = next((i for i in order if key in self.pages[i]), None)
+        if page is None:
+            raise KeyError(ch)
+        keys = self.pages[page]
+        taps = [] if page == self.page else [self.keys[ACCENTS]]
+        if ch.isalpha() and ch.isupper() != self.upper:
+            taps.append(keys[SHIFT])
+        return [*taps, keys[key]]
 
     def press(self, text: str) -> None:
         """Type ``text`` as if each key were tapped (tests, scripted demos)."""
         for ch in text:
-            key = ch.lower() if ch.isalpha() else ch
-            if ch.isalpha() and ch.isupper() != self.upper:
-                self.keys[SHIFT].click()
-            self.keys[key].click()
+            for b in self.route(ch):
+                b.click()
 
 
-def _layout(kind: str) -> list[list[str]]:
+def _pages(kind: str) -> list[list[list[str]]]:
     pad = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]
     if kind == DIGITS:
-        return [*pad, [CLEAR, "0", BACKSPACE]]
+        return [[*pad, [CLEAR, "0", BACKSPACE]]]
     if kind == DECIMAL:
-        return [*pad, [".", "0", BACKSPACE]]
-    return [
+        return [[*pad, [".", "0", BACKSPACE]]]
+    bottom = [ACCENTS, "-", "_", " ", ","]  # the space bar spans 6 columns
+    letters = [
         list("1234567890"),
         list("qwertyuiop"),
         list("asdfghjkl/"),
         [SHIFT, *"zxcvbnm", ".", BACKSPACE],
-        ["-", "_", " ", ","],
+        bottom,
     ]
+    accents = [
+        list(ACCENTED[:10]),
+        [*ACCENTED[10:], *"'?!:"],
+        list(";()€@%+=#&"),
+        [SHIFT, *'«»"*°<>', ".", BACKSPACE],
+        bottom,
+    ]
+    return [letters, accents]
+
+
+_NAMES = {
+    BACKSPACE: "backspace",
+    CLEAR: "clear",
+    SHIFT: "shift",
+    ACCENTS: "accents",
+    " ": "space",
+    ".": "dot",
+    "-": "dash",
+    "_": "underscore",
+    "/": "slash",
+    ",": "comma",
+}
 
 
 def _key_name(key: str) -> str:
-    names = {BACKSPACE: "backspace", CLEAR: "clear", SHIFT: "shift", " ": "space"}
-    return names.get(
-        key, {".": "dot", "-": "dash", "_": "underscore", "/": "slash", ",": "comma"}.get(key, key)
-    )
+    """An ASCII object name for the key (``key_e_acute`` rather than ``key_é``)."""
+    if key in _NAMES:
+        return _NAMES[key]
+    if key.isascii() and key.isalnum():
+        return key
+    name = unicodedata.name(key).lower()
+    for prefix in ("latin small letter ", "latin small ligature "):
+        name = name.removeprefix(prefix)
+    return name.replace(" with ", "_").replace(" ", "_").replace("-", "_")
 
 
 class KeyboardPanel(QStackedWidget):
@@ -235,6 +340,9 @@ class KeyboardPanel(QStackedWidget):
         for f in self.fields:
             f.set_active(f is field)
         if field is not None and field.kind in self.pads:
+            if field.kind == TEXT:
+                takes = not field.allowed or any(c in field.allowed for c in ACCENTED)
+                self.pads[TEXT].allow_accents(takes)
             self.setCurrentWidget(self.pages[field.kind])
             self.updateGeometry()
 
@@ -245,142 +353,3 @@ class KeyboardPanel(QStackedWidget):
     def _on_pad_key_pressed(self, key: str) -> None:
         if self.active is not None:
             self.active.type_key(key)
-
-
-class Stepper(QWidget):
-    """An integer between ``low`` and ``high`` with − and + buttons beside it, or under it
-    (``stacked``: narrower)."""
-
-    valueChanged = Signal(int)
-
-    def __init__(
-        self, low: int, high: int, value: int, *, name: str = "", stacked: bool = False
-    ) -> None:
-        super().__init__()
-        self.setObjectName(name)
-        self.low, self.high, self._value = low, high, value
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(8)
-        self.minus = button("−", role="key", name=f"{name}Minus")
-        self.plus = button("+", role="key", name=f"{name}Plus")
-        self.shown = label(role="value", wrap=False)
-        self.shown.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.shown.setMinimumWidth(72)
-        if stacked:
-            grid.addWidget(self.shown, 0, 0, 1, 2)
-            grid.addWidget(self.minus, 1, 0)
-            grid.addWidget(self.plus, 1, 1)
-        else:
-            grid.addWidget(self.minus, 0, 0)
-            grid.addWidget(self.shown, 0, 1)
-            grid.addWidget(self.plus, 0, 2)
-            grid.setColumnStretch(1, 1)
-        self.minus.clicked.connect(lambda: self.set_value(self._value - 1))
-        self.plus.clicked.connect(lambda: self.set_value(self._value + 1))
-        self.set_value(value)
-
-    def value(self) -> int:
-        return self._value
-
-    def set_value(self, value: int) -> None:
-        self._value = max(self.low, min(self.high, value))
-        self.shown.setText(str(self._value))
-        self.minus.setEnabled(self._value > self.low)
-        self.plus.setEnabled(self._value < self.high)
-        self.valueChanged.emit(self._value)
-
-
-class DateStepper(QWidget):
-    """A date as day / month / year steppers (the day follows the month's length)."""
-
-    def __init__(self, value: date, *, name: str = "", years: int = 10) -> None:
-        super().__init__()
-        self.setObjectName(name)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(16)
-        grid.setVerticalSpacing(4)
-        first = min(value.year, date.today().year)  # this year's lots too
-        self.day = Stepper(1, 31, value.day, name=f"{name}Day", stacked=True)
-        self.month = Stepper(1, 12, value.month, name=f"{name}Month", stacked=True)
-        self.year = Stepper(first, first + years, value.year, name=f"{name}Year", stacked=True)
-        self.captions = [label(role="small", wrap=False) for _ in range(3)]
-        for cap in self.captions:
-            cap.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        for col, (cap, step) in enumerate(
-            zip(self.captions, (self.day, self.month, self.year), strict=True)
-        ):
-            grid.addWidget(cap, 0, col)
-            grid.addWidget(step, 1, col)
-            grid.setColumnStretch(col, 1)
-        self.month.valueChanged.connect(self._clamp)
-        self.year.valueChanged.connect(self._clamp)
-        self._clamp()
-
-    def retranslate(self) -> None:
-        for cap, text in zip(
-            self.captions, (self.tr("Day"), self.tr("Month"), self.tr("Year")), strict=True
-        ):
-            cap.setText(text)
-
-    def _clamp(self, *_: object) -> None:
-        days = calendar.monthrange(self.year.value(), self.month.value())[1]
-        self.day.high = days
-        self.day.set_value(self.day.value())
-
-    def value(self) -> date:
-        return date(self.year.value(), self.month.value(), self.day.value())
-
-    def set_value(self, value: date) -> None:
-        self.year.set_value(value.year)
-        self.month.set_value(value.month)
-        self.day.set_value(value.day)
-
-
-class Choice(QWidget):
-    """Exclusive checkable buttons in a grid of ``columns``; ``chosen`` sends the key."""
-
-    chosen = Signal(str)
-
-    def __init__(self, keys: Sequence[str], *, columns: int = 0, name: str = "") -> None:
-        super().__init__()
-        self.setObjectName(name)
-        self.grid = QGridLayout(self)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setSpacing(12)
-        self.group = QButtonGroup(self)
-        self.group.setExclusive(True)
-        self.buttons: dict[str, QAbstractButton] = {}
-        for key in keys:
-            b = button(role="choice", name=f"{name}_{key}")
-            b.setCheckable(True)
-            self.group.addButton(b)
-            self.buttons[key] = b
-            b.clicked.connect(lambda _=False, k=key: self.chosen.emit(k))
-        self.arrange(columns or len(keys))
-
-    def arrange(self, columns: int) -> None:
-        for b in self.buttons.values():
-            self.grid.removeWidget(b)
-        for i, b in enumerate(self.buttons.values()):
-            self.grid.addWidget(b, i // columns, i % columns)
-
-    def set_texts(self, texts: dict[str, str]) -> None:
-        for key, text in texts.items():
-            self.buttons[key].setText(text)
-
-    def current(self) -> str:
-        for key, b in self.buttons.items():
-            if b.isChecked():
-                return key
-        return ""
-
-    def select(self, key: str) -> None:
-        if key in self.buttons:
-            self.buttons[key].setChecked(True)
-        else:
-            self.group.setExclusive(False)
-            for b in self.buttons.values():
-                b.setChecked(False)
-            self.group.setExclusive(True)

@@ -31,6 +31,7 @@ from kiosk.ui.service.keypad import EntryField
 from kiosk.ui.shell import KioskWindow
 from kiosk.ui.viewmodel import DisplaySettings, JourneyViewModel
 from tests.kiosk.service.rig import CATALOG, PIN, TECH, ServiceRig, service_rig
+from tests.support.loops import install_loop
 from tests.support.waiting import until
 
 
@@ -57,7 +58,7 @@ def run_on_qasync(
     """Run ``scenario`` on a qasync loop over the test's QApplication, as the kiosk runs;
     fail if a task or callback raised on the loop."""
     loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
+    install_loop(loop)  # closes the idle loop an earlier async test left as current
     errors: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, ctx: errors.append(ctx))
     try:
@@ -98,18 +99,17 @@ class Kit:
         QTest.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
 
     def type_into(self, field_name: str, text: str, expect: str | None = None) -> None:
-        """Tap the field, then its keypad's keys (the keypad shown for that field)."""
+        """Tap the field, then its keypad's keys (the keypad shown for that field, turning to
+        its accents page and capitals as each character needs)."""
         field: EntryField = self.find(EntryField, field_name)
         self.tap(field)
         panel = next(p for p in self._panels() if field in p.fields)
         pad = panel.pads[field.kind]
         assert pad.isVisible(), field_name
         field.setText("")
-        for ch in text:
-            key = ch.lower() if ch.isalpha() else ch
-            if ch.isalpha() and ch.isupper() != pad.upper:
-                self.tap(pad.keys["\x0e"])
-            self.tap(pad.keys[key])
+        for ch in text:  # the page key and capitals first when the character needs them
+            for key in pad.route(ch):
+                self.tap(key)
         assert field.text() == (text if expect is None else expect)
 
     def _panels(self) -> list[Any]:
