@@ -1,9 +1,9 @@
 """A live hex trace of one device port, for the service menu's diagnostics screen.
 
-Drivers take a ``trace_bytes(direction, data)`` hook **when they are opened**
-(``open_dispenser(url, trace_bytes=...)``, ``open_card_readers(..., trace_bytes=...)``,
-``open_terminal``, ``open_scanner``), so kiosk/app.py creates one :class:`HexTraceHub` before
-opening the devices and passes ``hub.hook("dispenser")`` etc. A trace costs one attribute
+Drivers take a ``trace_bytes(direction, data)`` hook **when they are opened**, so
+:class:`kiosk.runtime.KioskRuntime` creates one :class:`HexTraceHub` before opening the devices
+and passes ``open_devices(config, trace=hub.hook)``, which asks the hub for one hook per port
+that carries bytes ("card_reader", "dispenser", "scanner"...). A trace costs one attribute
 test per chunk until a technician starts it; then each chunk becomes a :class:`TraceLine` in
 a bounded ring the screen reads (``lines()``) and follows (``subscribe``). The drivers already
 redact card data before their hook (MDB, terminal, scanner); the trace redacts anything
