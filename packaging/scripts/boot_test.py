@@ -5,9 +5,15 @@ put on its ESP (mtools, no mount). It boots ``--boots`` times in a row (first bo
 the second must not). The serial console goes to a log file per boot; the gate is
 ``PERFUME-KIOSK-HEALTH: GOOD ...`` printed by perfume-kiosk-health.service, whose facts must
 say the root is read-only and /data is mounted. Then a screendump is taken through QMP (PPM)
-and saved as PNG with Pillow, and the guest is powered off. Afterwards the
+and saved as PNG with Pillow, and the guest is powered off. With ``--expect-ui`` each
+screendump must show the attract screen: it is compared with the app's own offscreen render
+(screen_check.py; rendered by this Python's venv, which holds the locked versions the image
+runs). A boot that fails ends the run (the next boot would prove nothing). Afterwards the
 data partition is read with debugfs (machine key mode, ledger present) and the ESP with mdir
 (provisioning file gone). Timings and the verdict go to result.json.
+
+QEMU dies with this process whatever ends it: SIGTERM/SIGHUP/SIGINT run the clean-up, and the
+kernel kills QEMU (PR_SET_PDEATHSIG) if this process is killed outright.
 
     python packaging/scripts/boot_test.py --image out/perfume-kiosk-amd64.img --work DIR
 """
@@ -15,10 +21,12 @@ data partition is read with debugfs (machine key mode, ledger present) and the E
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +34,10 @@ import time
 from pathlib import Path
 
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).parent))
+from disk_image import add_kernel_args, data_facts, esp_files, partitions
+from screen_check import compare, render_reference, side_by_side
 
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
@@ -71,6 +83,22 @@ class Qmp:
     def close(self) -> None:
         self._file.close()
         self._sock.close()
+
+
+def _die_with_parent() -> None:
+    """In the QEMU child before exec: SIGKILL it when the test process dies (Linux prctl)."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def start_qemu(command: list[str], out: Path) -> subprocess.Popen[bytes]:
+    """Start QEMU with its output in ``out``; it cannot outlive this process."""
+    with open(out, "wb") as handle:
+        return subprocess.Popen(command, stdout=handle, stderr=handle, preexec_fn=_die_with_parent)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop QEMU
 
 
 def _wait_for(path: Path, deadline: float) -> None:
@@ -138,95 +166,11 @@ def screendump(qmp: Qmp, work: Path, boot: int) -> dict[str, object]:
     }
 
 
-def partitions(disk: Path) -> dict[str, tuple[int, int]]:
-    """GPT partition name → (byte offset, byte size), from sfdisk."""
-    table = json.loads(
-        subprocess.run(["sfdisk", "--json", str(disk)], capture_output=True, check=True).stdout
-    )["partitiontable"]
-    sector = int(table.get("sectorsize", 512))
-    return {
-        p["name"]: (int(p["start"]) * sector, int(p["size"]) * sector) for p in table["partitions"]
-    }
-
-
-def esp_files(disk: Path, offset: int) -> list[str]:
-    result = subprocess.run(
-        ["mdir", "-b", "-i", f"{disk}@@{offset}", "::/perfume-kiosk"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    return [line.rsplit("/", 1)[-1] for line in result.stdout.split()]
-
-
-def data_facts(disk: Path, offset: int, size: int, work: Path) -> dict[str, object]:
-    """Read the data partition with debugfs (no mount): key mode, ledger present."""
-    image = work / "data.ext4"
-    with disk.open("rb") as source, image.open("wb") as target:
-        source.seek(offset)
-        remaining = size
-        while remaining:
-            block = source.read(min(remaining, 1 << 22))
-            if not block:
-                break
-            target.write(block)
-            remaining -= len(block)
-
-    def debugfs(request: str) -> str:
-        return subprocess.run(
-            ["debugfs", "-R", request, str(image)], capture_output=True, text=True, check=False
-        ).stdout
-
-    mode = re.search(r"Mode:\s+(\d+)", debugfs("stat /perfume-kiosk/identity/machine-key.pem"))
-    ledger = [
-        fields[4]
-        for line in debugfs("ls -p /perfume-kiosk/demo/device").splitlines()
-        if len(fields := line.strip("/").split("/")) > 4 and fields[4] not in {".", ".."}
-    ]
-    # The guest's journal (on /data/var), readable on the host: work/journal.txt.
-    shutil.rmtree(work / "journal", ignore_errors=True)
-    debugfs(f"rdump /var/log/journal {work}")
-    if shutil.which("journalctl") and (work / "journal").is_dir():
-        with open(work / "journal.txt", "w") as text:
-            subprocess.run(
-                ["journalctl", "--directory", str(work / "journal"), "--no-pager", "-o", "short"],
-                stdout=text, stderr=subprocess.STDOUT, check=False,
-            )  # fmt: skip
-    image.unlink()
-    return {
-        "machine_key_mode": mode.group(1) if mode else None,
-        "ledger_files": ledger,
-        "ledger_on_data": any(name.endswith((".db", ".sqlite", ".sqlite3")) for name in ledger),
-    }
-
-
-def add_kernel_args(disk: Path, esp_offset: int, extra: str, work: Path) -> None:
-    """Append ``extra`` to the options line of every loader entry on the ESP (mtools)."""
-    image = f"{disk}@@{esp_offset}"
-    listing = subprocess.run(
-        ["mdir", "-b", "-i", image, "::/loader/entries"], capture_output=True, text=True, check=True
-    ).stdout.split()
-    for entry in listing:
-        name = entry.rsplit("/", 1)[-1]
-        local = work / name
-        subprocess.run(
-            ["mcopy", "-o", "-i", image, f"::/loader/entries/{name}", str(local)], check=True
-        )
-        lines = [
-            f"{line} {extra}" if line.startswith("options ") else line
-            for line in local.read_text().splitlines()
-        ]
-        local.write_text("\n".join(lines) + "\n")
-        subprocess.run(
-            ["mcopy", "-o", "-i", image, str(local), f"::/loader/entries/{name}"], check=True
-        )
-        local.unlink()
-
-
 def boot_once(args: argparse.Namespace, work: Path, boot: int) -> dict[str, object]:
     log = work / f"serial-{boot}.log"
     result: dict[str, object] = {}
     started = time.monotonic()
-    with open(work / f"qemu-{boot}.out", "wb") as out:
-        qemu = subprocess.Popen(qemu_command(args, work, boot), stdout=out, stderr=out)
+    qemu = start_qemu(qemu_command(args, work, boot), work / f"qemu-{boot}.out")
     milestones: dict[str, float] = {}
     verdict, facts = "timeout", ""
     try:
@@ -257,6 +201,9 @@ def boot_once(args: argparse.Namespace, work: Path, boot: int) -> dict[str, obje
                     qmp.command("quit")
             finally:
                 qmp.close()
+    except BaseException:  # a signal (SystemExit) or a failure: no clean power-off, no waiting
+        qemu.kill()
+        raise
     finally:
         try:
             qemu.wait(timeout=30)
@@ -270,6 +217,20 @@ def boot_once(args: argparse.Namespace, work: Path, boot: int) -> dict[str, obje
     result["seconds"] = milestones
     result["provisioned_now"] = "perfume-kiosk provisioning: provisioned" in text
     return result
+
+
+def attract_on_screen(boot: dict[str, object], reference: Path, work: Path, n: int) -> bool:
+    """Compare boot ``n``'s screendump with the reference; a side-by-side PNG when it fails."""
+    screen = boot.get("screen")
+    if not isinstance(screen, dict):
+        return False
+    comparison = compare(Path(screen["png"]), reference)
+    screen["attract"] = comparison.as_dict()
+    if not comparison.passed:
+        screen["side_by_side"] = str(
+            side_by_side(Path(screen["png"]), reference, work / f"screen-{n}-vs-reference.png")
+        )
+    return comparison.passed
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
@@ -290,17 +251,24 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     if args.kernel_args:
         add_kernel_args(disk, esp_offset, args.kernel_args, work)
     result: dict[str, object] = {"image": str(args.image), "accel": args.accel}
-    boots = [boot_once(args, work, n) for n in range(1, args.boots + 1)]
-    result["boots"] = boots
+    reference = None
+    if args.expect_ui:
+        reference = args.reference or render_reference(Path(sys.executable), work / "reference")
+        result["reference"] = str(reference)
+    boots: list[dict[str, object]] = []
     checks: dict[str, bool] = {}
-    for n, boot in enumerate(boots, start=1):
+    for n in range(1, args.boots + 1):
+        boot = boot_once(args, work, n)
+        boots.append(boot)
         facts = str(boot["facts"])
         checks[f"boot{n}_health_good"] = boot["verdict"] == "good"
         checks[f"boot{n}_root_read_only"] = "root=ro" in facts
         checks[f"boot{n}_data_mounted"] = bool(re.search(r"data=/dev/\S+", facts))
-        if args.expect_ui:
-            screen = boot.get("screen")
-            checks[f"boot{n}_screen_not_blank"] = isinstance(screen, dict) and not screen["blank"]
+        if reference is not None:
+            checks[f"boot{n}_attract_screen"] = attract_on_screen(boot, reference, work, n)
+        if not all(checks.values()):
+            break  # the next boot would prove nothing; the logs of this one say why
+    result["boots"] = boots
     data = data_facts(disk, *layout["data"], work)
     result["data"] = data
     checks["ledger_on_data_partition"] = bool(data["ledger_on_data"])
@@ -308,7 +276,13 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         checks["provisioned_on_first_boot"] = bool(boots[0]["provisioned_now"])
         checks["provisioning_file_deleted"] = "provision.toml" not in esp_files(disk, esp_offset)
         checks["machine_key_0600"] = data["machine_key_mode"] == "0600"
-        checks["not_provisioned_again"] = not any(b["provisioned_now"] for b in boots[1:])
+        # Until the kiosk imports (and destroys) it, the enrolment holds a one-time PIN.
+        enrolment = data["technician_enrolment"]
+        assert isinstance(enrolment, dict)
+        checks["technician_enrolment_0600_or_consumed"] = enrolment["mode"] in {"0600", None}
+        checks["not_provisioned_again"] = len(boots) == args.boots and not any(
+            b["provisioned_now"] for b in boots[1:]
+        )
     result["checks"] = checks
     result["passed"] = all(checks.values())
     return result
@@ -331,9 +305,16 @@ def main() -> int:
         help="append to every boot entry, e.g. systemd.journald.forward_to_console=1 to debug",
     )
     parser.add_argument(
-        "--expect-ui", action="store_true", help="fail when the screendump is one flat colour"
+        "--expect-ui",
+        action="store_true",
+        help="fail unless each screendump shows the attract screen (screen_check.py)",
+    )
+    parser.add_argument(
+        "--reference", type=Path, help="reference PNG (default: rendered by this venv's app)"
     )
     args = parser.parse_args()
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, _exit_on_signal)
     if not os.access(OVMF_CODE, os.R_OK):
         print(f"boot-test: {OVMF_CODE} missing (apt-get install ovmf)", file=sys.stderr)
         return 2
@@ -342,7 +323,16 @@ def main() -> int:
     (args.work / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     if not result["passed"]:
-        print(f"boot-test: FAILED; serial logs in {args.work}", file=sys.stderr)
+        checks = result["checks"]
+        assert isinstance(checks, dict)
+        failed = [name for name, ok in checks.items() if not ok]
+        print(f"boot-test: FAILED: {', '.join(failed)}", file=sys.stderr)
+        print(
+            f"boot-test: serial logs (serial-N.log), QEMU output (qemu-N.out), screendumps"
+            f" (screen-N.png, screen-N-vs-reference.png), the guest journal (journal.txt) and"
+            f" result.json are in {args.work}",
+            file=sys.stderr,
+        )
         return 1
     boots = result["boots"]
     assert isinstance(boots, list)

@@ -29,14 +29,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from boot_test import (
-    OVMF_VARS,
-    Qmp,
-    data_facts,
-    esp_files,
-    partitions,
-    qemu_command,
-)
+from boot_test import OVMF_VARS, Qmp, qemu_command, start_qemu
+from disk_image import data_facts, esp_files, partitions
 
 GOOD = r"PERFUME-KIOSK-HEALTH: GOOD slot={slot}\b"
 BAD = r"PERFUME-KIOSK-HEALTH: BAD slot={slot}\b"
@@ -71,8 +65,7 @@ def scenario(
     command = qemu_command(args, work, name, reboot=True, extra_disks=(stick,))
     started = time.monotonic()
     seen: list[dict[str, object]] = []
-    with open(work / f"qemu-{name}.out", "wb") as out:
-        qemu = subprocess.Popen(command, stdout=out, stderr=out)
+    qemu = start_qemu(command, work / f"qemu-{name}.out")
     position = 0
     try:
         for pattern in expected:

@@ -1,8 +1,14 @@
 """First-boot provisioning (packaging/rootfs/usr/libexec/perfume-kiosk/provision), run as the
-image runs it — a separate process — against a boot and a data directory in tmp_path."""
+image runs it — a separate process — against a boot and a data directory in tmp_path.
+
+The technician enrolment it writes is read back with the kiosk's own parser
+(kiosk.service.enrolment.parse_request), and the rules the script copies from the kiosk
+(provision_rules.py: technician id, PIN rules, PIN hash format) are compared with the originals,
+so a provisioning file the script accepts is one the kiosk accepts."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import stat
 import subprocess
@@ -10,6 +16,7 @@ import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from cryptography import x509
@@ -17,8 +24,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-SCRIPT = Path(__file__).parents[2] / "packaging/rootfs/usr/libexec/perfume-kiosk/provision"
+from kiosk.service.auth import TECHNICIAN_ID_RE
+from kiosk.service.enrolment import parse_request
+from kiosk.service.errors import EnrolmentError, PinRejectedError
+from kiosk.service.pins import COMMON_PINS, PinHash, ScryptParams, check_new_pin, hash_pin
+
+LIBEXEC = Path(__file__).parents[2] / "packaging/rootfs/usr/libexec/perfume-kiosk"
+SCRIPT = LIBEXEC / "provision"
 CLAIM = "claim-7f3a9c2e41d84b0b"
+FAST = ScryptParams(log_n=4)  # a real $scrypt$ hash, cheap to make
 GOOD = f"""
 [machine]
 id = "pk-0042"
@@ -27,9 +41,11 @@ broker_url = "mqtts://broker.example.net:8883"
 [claim]
 credential = "{CLAIM}"
 [technician]
+id = "t-0042"
 name = "Alex Martin"
-enrolment_code = "enrol-5521"
+one_time_pin = "583920"
 """
+ENROLMENT = "config/technician-enrolment.json"
 
 
 def run(boot: Path, data: Path) -> subprocess.CompletedProcess[str]:
@@ -100,9 +116,15 @@ def test_first_boot_creates_key_csr_claim_and_config_then_deletes_the_secret(
         "machine": {"id": "pk-0042"},
         "middleware": {"broker_url": "mqtts://broker.example.net:8883"},
     }
-    enrolment = json.loads((app / "config" / "technician-enrolment.json").read_text())
-    assert enrolment == {"name": "Alex Martin", "enrolment_code": "enrol-5521"}
-    assert mode(app / "config" / "technician-enrolment.json") == 0o600
+    enrolment = json.loads((app / ENROLMENT).read_text())
+    assert enrolment == {
+        "v": 1,
+        "action": "enrol",
+        "technicianId": "t-0042",
+        "name": "Alex Martin",
+        "oneTimePin": "583920",
+    }
+    assert mode(app / ENROLMENT) == 0o600
     marker = json.loads((app / "identity" / "provisioned").read_text())
     assert marker["machine_id"] == "pk-0042"
     # The claim credential lives only in the 0600 claim file, never in the marker or config.
@@ -168,6 +190,20 @@ def test_a_run_cut_short_before_the_marker_is_completed_and_keeps_the_first_key(
         (lambda t: t.replace("mqtts://broker.example.net:8883", "http://x"), "broker_url"),
         (lambda t: t.replace(CLAIM, "short"), "claim.credential"),
         (lambda t: t.replace('name = "Alex Martin"\n', ""), "technician.name"),
+        (lambda t: t.replace('name = "Alex Martin"', f'name = "{"A" * 81}"'), "technician.name"),
+        (lambda t: t.replace('id = "t-0042"', 'id = "t 42!"'), "technician.id"),
+        (lambda t: t.replace('id = "t-0042"', f'id = "t{"0" * 32}"'), "technician.id"),
+        (lambda t: t.replace('id = "t-0042"\n', ""), "technician.id"),
+        (lambda t: t.replace('one_time_pin = "583920"', ""), "exactly one of"),
+        (lambda t: t + 'pin_hash = "$scrypt$ln=14,r=8,p=1$AAAA$AAAA"\n', "exactly one of"),
+        (lambda t: t.replace('"583920"', "583920"), "quoted string of digits"),
+        (lambda t: t.replace('"583920"', '"123456"'), "too easy to guess"),
+        (lambda t: t.replace('"583920"', '"58392"'), "6 to 12 digits"),
+        (lambda t: t.replace('"583920"', '"58392a"'), "digits only"),
+        (
+            lambda t: t.replace('one_time_pin = "583920"', 'pin_hash = "$bcrypt$x"'),
+            "technician.pin_hash: not a $scrypt$ PIN hash",
+        ),
         (lambda t: t.replace("[middleware]", "[elsewhere]"), "[middleware]"),
         (lambda t: t + "[broken", "not valid TOML"),
     ],
@@ -187,6 +223,127 @@ def test_an_invalid_file_is_refused_left_in_place_and_nothing_is_written(
     provision_file(boot)
     assert run(boot, data).returncode == 0
     assert (data / "perfume-kiosk" / "identity" / "provisioned").exists()
+
+
+def test_the_enrolment_written_is_accepted_by_the_kiosk_as_the_same_technician(
+    boot: Path, data: Path
+) -> None:
+    provision_file(boot)
+    assert run(boot, data).returncode == 0
+
+    request = parse_request(
+        (data / "perfume-kiosk" / ENROLMENT).read_bytes(), default_action="enrol"
+    )
+
+    assert (request.action, request.technician_id, request.name) == (
+        "enrol",
+        "t-0042",
+        "Alex Martin",
+    )
+    assert (request.one_time_pin, request.pin_hash) == ("583920", None)
+
+
+def test_a_pin_hash_is_passed_on_as_the_kiosks_pinhash(boot: Path, data: Path) -> None:
+    stored = hash_pin("583920", FAST)
+    provision_file(boot, GOOD.replace('one_time_pin = "583920"', f'pin_hash = "{stored}"'))
+
+    result = run(boot, data)
+
+    assert result.returncode == 0, result.stderr
+    raw = (data / "perfume-kiosk" / ENROLMENT).read_bytes()
+    assert json.loads(raw)["pinHash"] == stored
+    assert "oneTimePin" not in json.loads(raw)
+    request = parse_request(raw, default_action="enrol")
+    assert (request.technician_id, request.pin_hash, request.one_time_pin) == (
+        "t-0042",
+        stored,
+        None,
+    )
+
+
+# -- the copied rules agree with the kiosk's ---------------------------------------------------
+@pytest.fixture(scope="module")
+def rules() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("provision_rules", LIBEXEC / "provision_rules.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def kiosk_accepts_pin(pin: str) -> bool:
+    try:
+        check_new_pin(pin)
+    except PinRejectedError:
+        return False
+    return True
+
+
+def test_the_technician_id_pattern_and_common_pins_are_the_kiosks(rules: ModuleType) -> None:
+    assert rules.TECHNICIAN_ID_RE.pattern == TECHNICIAN_ID_RE.pattern
+    assert rules.COMMON_PINS == COMMON_PINS
+
+
+def test_the_pin_rules_agree_with_the_kiosks_on_every_kind_of_pin(rules: ModuleType) -> None:
+    # Every 37th 6-digit PIN (dates, runs, repeats and mirrors all occur), samples of 7-12
+    # digits, the common list, and strings that are not PINs at all.
+    candidates = [f"{n:06d}" for n in range(0, 1_000_000, 37)]
+    for digits in range(7, 13):
+        candidates += [f"{n:0{digits}d}" for n in range(0, 10**digits, 10**digits // 1999)]
+    candidates += [*sorted(COMMON_PINS), "", "12345", "1234567890123", "58392a", "٥٨٣٩٢٠"]
+
+    disagree = [
+        pin for pin in candidates if (rules.pin_problem(pin) is None) != kiosk_accepts_pin(pin)
+    ]
+
+    assert disagree == []
+    assert sum(rules.pin_problem(pin) is None for pin in candidates) > len(candidates) // 2
+
+
+def test_the_pin_hash_check_agrees_with_the_kiosks(rules: ModuleType) -> None:
+    good = hash_pin("583920", FAST)
+    salt, key = good.split("$")[3:]
+    hashes = [
+        good,
+        hash_pin("583920"),
+        good.replace("ln=4", "ln=21"),
+        good.replace("r=8", "r=33"),
+        good.replace("p=1", "p=0"),
+        good.replace("ln=4,", ""),
+        f"$scrypt$ln=4,r=8,p=1${salt[:8]}${key}",
+        f"$scrypt$ln=4,r=8,p=1${salt}${key[:10]}",
+        f"$scrypt$ln=4,r=8,p=1${salt}!${key}",
+        good.replace("$scrypt$", "$argon2$"),
+        good + "$extra",
+        "583920",
+    ]
+
+    for text in hashes:
+        try:
+            PinHash.parse(text)
+            kiosk_ok = True
+        except ValueError:
+            kiosk_ok = False
+        assert (rules.pin_hash_problem(text) is None) == kiosk_ok, text
+
+
+@pytest.mark.parametrize(("name", "accepted"), [("A" * 80, True), ("A" * 81, False)])
+def test_the_name_limit_is_the_kiosks(boot: Path, data: Path, name: str, accepted: bool) -> None:
+    message = {
+        "v": 1,
+        "action": "enrol",
+        "technicianId": "t-1",
+        "name": name,
+        "oneTimePin": "583920",
+    }
+    try:
+        parse_request(json.dumps(message))
+        kiosk_ok = True
+    except EnrolmentError:
+        kiosk_ok = False
+    provision_file(boot, GOOD.replace("Alex Martin", name))
+
+    assert (run(boot, data).returncode == 0) == kiosk_ok == accepted
 
 
 def test_no_provisioning_file_is_an_error_that_writes_nothing(boot: Path, data: Path) -> None:
