@@ -3,19 +3,19 @@ outside world, a backlog for its outbox and a shopper buying through the real jo
 
 The kiosk is assembled the way ``KioskApp.start`` does it (``KioskRuntime`` + ``build_ui`` +
 crash guard, the window shown at 1080 x 1920 on the offscreen platform), with the demo's
-services — Mosquitto, the sandbox payment gateway and the reference middleware, as
-``kiosk.demo.DemoServices`` starts them, in the same process or (``separate``) in their own —
-except that the broker's port is chosen up front, so the kiosk can start while its broker is
-still down, and the simulators are paced for a benchmark instead of for a person.
+services — Mosquitto, the sandbox payment gateway and the reference middleware, started by
+``kiosk.demo.DemoServices`` as child processes (or, for comparison, ``in_process``) — except
+that the broker's port is held up front, so the kiosk can start while its broker is still
+down, and the simulators are paced for a benchmark instead of for a person.
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
+import contextlib
+import os
 import socket
-import subprocess
-import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -35,13 +35,13 @@ from hardware.config import (
 )
 from kiosk.app import Ui, build_ui
 from kiosk.catalog import Catalog
-from kiosk.demo import DEMO_DEVICE, demo_catalog_path, demo_config
+from kiosk.demo import DEMO_DEVICE, DemoServices, demo_catalog_path, demo_config
 from kiosk.journey import Screen
 from kiosk.purchase.model import DispenseKind, PurchaseResult
 from kiosk.runtime import PORTRAIT, KioskRuntime
 from kiosk.ui.viewmodel import JourneyViewModel
 from sync.ledger import EventDraft, Ledger
-from sync.localbroker import Broker, free_port
+from sync.localbroker import Broker
 from sync.protocol import EventType, Unit
 
 if TYPE_CHECKING:
@@ -86,23 +86,25 @@ def fast_hardware(catalog: Catalog) -> HardwareConfig:
 @dataclass
 class Services:
     """Mosquitto (port chosen now, started on demand), the sandbox gateway and the reference
-    middleware, as ``DemoServices`` runs them for ``run --demo``; ``close()`` stops them.
-    ``separate``: the gateway and the middleware run as their own processes instead
-    (``perfume-kiosk middleware sandbox-gateway`` / ``serve``), as in the field, where the
-    middleware is not on the kiosk: the kiosk's process then holds only its own work.
+    middleware, as ``kiosk.demo.DemoServices`` runs them for ``run --demo``: the gateway and
+    the middleware in their own processes (as in the field, where the middleware is not on
+    the kiosk), at a lower priority than the kiosk. ``in_process``: both in the kiosk's
+    process instead, as the demo ran them before (for comparison only). ``close()`` stops
+    them.
 
     Until the broker starts, its port is held by a bound socket that does not listen: the
     device's connects are refused (the broker is down), and no other program on this shared
     machine is handed the port meanwhile (a kernel-chosen port is never one still bound)."""
 
     data_dir: Path
-    separate: bool = False
+    in_process: bool = False
+    nice: int | None = None  # the children's nice steps below the kiosk (None: the demo's)
     broker: Broker = field(init=False)
+    demo: DemoServices | None = None
     gateway: SandboxGateway | None = None
     middleware: MiddlewareService | None = None
     db: Engine | None = None
     _hold: socket.socket | None = field(init=False, default=None)
-    _procs: list[subprocess.Popen[bytes]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         hold = socket.socket()
@@ -123,17 +125,33 @@ class Services:
 
     @property
     def middleware_connected(self) -> bool:
-        if not self.separate:
+        if self.in_process:
             return self.middleware is not None and self.middleware.connected
-        log = self.data_dir / "middleware.log"
-        return log.exists() and "connected to mqtt://" in log.read_text(errors="replace")
+        child = self.demo.middleware if self.demo is not None else None
+        return child is not None and child.connected
+
+    def child_pids(self) -> dict[str, int]:
+        """The processes beside the kiosk's: broker, and (the demo's layout) the children."""
+        pids = {"mosquitto": self.broker.proc.pid} if self.broker.proc is not None else {}
+        if self.demo is not None:
+            for child in (self.demo.gateway, self.demo.middleware):
+                if child is not None and child.pid is not None:
+                    pids[child.name] = child.pid
+        return pids
 
     async def start(self) -> None:
+        """Everything up; returns once the middleware is connected to the broker."""
         self._release_port()
-        await asyncio.to_thread(self.broker.start)
-        if self.separate:
-            self._spawn()
+        if not self.in_process:
+            self.demo = DemoServices(self.data_dir / "services")
+            if self.nice is not None:
+                self.demo.nice = self.nice
+            self.demo.reserve(self.broker)
+            await self.demo.start()
+            if self.demo.middleware is None:
+                raise RuntimeError(f"the demo services did not start: {self.demo.lost}")
             return
+        await asyncio.to_thread(self.broker.start)
         from sync.middleware.db import migrate, open_database
         from sync.middleware.payments.sandbox import SandboxGateway
         from sync.middleware.payments.sandbox_state import SandboxState
@@ -148,27 +166,10 @@ class Services:
         self.middleware = MiddlewareService(self.db, config)
         await self.middleware.start()
 
-    def _spawn(self) -> None:
-        command = [sys.executable, "-m", "kiosk.cli", "middleware"]
-        port = free_port()
-        gateway = [*command, "sandbox-gateway", "--port", str(port)]
-        gateway += ["--db", str(self.data_dir / "gateway.db")]
-        db = f"sqlite:///{(self.data_dir / 'middleware.db').resolve()}"
-        serve = [*command, "serve", "--broker", self.broker_url, "--db", db, "--instance"]
-        serve += ["bench", "--gateway", f"http://127.0.0.1:{port}"]
-        for argv, name in ((gateway, "gateway"), (serve, "middleware")):
-            with (self.data_dir / f"{name}.log").open("wb") as err:
-                self._procs.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err))
-
     async def close(self) -> None:
-        for proc in reversed(self._procs):
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.to_thread(proc.wait, 20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                await asyncio.to_thread(proc.wait)
-        self._procs.clear()
+        if self.demo is not None:
+            await self.demo.close()
+            self.demo = None
         if self.middleware is not None:
             await self.middleware.close()
             self.middleware = None
@@ -180,6 +181,20 @@ class Services:
             self.gateway = None
         self._release_port()
         await asyncio.to_thread(self.broker.stop)
+
+
+def renice_background_threads(nice: int) -> dict[str, int]:
+    """Diagnosis: set the nice value of the kiosk's ledger and MQTT threads (absolute; the
+    engine makes them 5 nicer than the loop by default). Raising a thread back up needs
+    CAP_SYS_NICE (root); returns the value each thread has now."""
+    out: dict[str, int] = {}
+    for thread in threading.enumerate():
+        if thread.native_id is None or not thread.name.startswith(("ledger", "mqtt-")):
+            continue
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, thread.native_id, nice)
+        out[thread.name] = os.getpriority(os.PRIO_PROCESS, thread.native_id)
+    return out
 
 
 def prefill_backlog(ledger_dir: Path, events: int, batch: int = 100) -> float:

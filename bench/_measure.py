@@ -179,6 +179,21 @@ def cpu_since(before: dict[str, float]) -> dict[str, float]:
     return dict(sorted(((k, v) for k, v in used.items() if v > 0), key=lambda kv: -kv[1]))
 
 
+def process_cpu_s(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system, all threads) used so far by each named process; a
+    process that has gone is left out."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for name, pid in pids.items():
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        out[name] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def rss_mb() -> float:
     """Resident set size of this process now (Linux ``/proc``), in MB (10^6 bytes)."""
     with open("/proc/self/statm", encoding="ascii") as f:

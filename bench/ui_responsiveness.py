@@ -1,12 +1,13 @@
 """Benchmark: how long the Qt event loop stalls while the sync engine drains a 10,000-event
 backlog and a shopper buys, vs the same loop idle.
 
-One process, one qasync loop, the real ``KioskWindow`` shown at 1080 x 1920 on the offscreen
-platform, as ``perfume-kiosk run --demo`` runs it: ``KioskRuntime`` on simulators (tokenizing
-terminal, dispenser board; fast timings), Mosquitto, the sandbox gateway and the reference
-middleware in the same process (``--separate-middleware``: gateway and middleware as their own
-processes, as in the field). A precise ``QTimer`` ticks every 4 ms and records how late each
-tick comes (``_measure.StallProbe``).
+The kiosk's process with one qasync loop, the real ``KioskWindow`` shown at 1080 x 1920 on the
+offscreen platform, as ``perfume-kiosk run --demo`` runs it: ``KioskRuntime`` on simulators
+(tokenizing terminal, dispenser board; fast timings), and, as the demo starts them, Mosquitto,
+the sandbox gateway and the reference middleware as child processes (``--in-process-middleware``:
+the gateway and the middleware in the kiosk's process, the demo's old layout, for comparison).
+A precise ``QTimer`` ticks every 4 ms and records how late each tick comes
+(``_measure.StallProbe``).
 
 Each round:
 
@@ -22,7 +23,8 @@ Each round:
 
 Figures: lateness p50/p99/max per phase; per round and the median over rounds. Each stall
 over 16 ms of the loaded phase is split into the main thread's time on a CPU, runnable and
-asleep (GIL, locks), and attributed to the screen shown; CPU seconds per thread. Target
+asleep (GIL, locks), and attributed to the screen shown; CPU seconds per thread of the kiosk
+and per process beside it (broker, gateway, middleware). Target
 (issue #5): loaded max stall <= 50 ms and p99 < 16 ms; the ratio loaded p99 / idle p99 is
 reported beside them (the idle p99 is the machine's own timer noise). Prints human-readable
 lines, then one JSON line; exit code 0 whether or not the target is met.
@@ -52,6 +54,7 @@ from _kiosk import (
     offers,
     outcome,
     prefill_backlog,
+    renice_background_threads,
     running_kiosk,
 )
 from _measure import (
@@ -60,6 +63,7 @@ from _measure import (
     cpu_since,
     lateness_summary,
     percentile,
+    process_cpu_s,
     route_qt_messages,
     stalls_by_screen,
     thread_cpu_s,
@@ -115,9 +119,9 @@ class _Watch:
 
 async def _reconnect(kiosk: Kiosk, services: Services, watch: _Watch) -> bool:
     """Start the broker, gateway and middleware right after one of the device's failed
-    connect attempts (its next one is >= 1 s away, >= 5 s with a separate middleware); wait
-    until the device is connected (the probe is then running). True when the middleware had
-    subscribed before the device came."""
+    connect attempts (its next one is >= 8 s away, >= 1 s with the middleware in process);
+    wait until the device is connected (the probe is then running). True when the middleware
+    had subscribed before the device came."""
     watch.failed_attempt.clear()
     with contextlib.suppress(TimeoutError):  # none seen: go on; `clean` will tell
         async with asyncio.timeout(15):
@@ -175,15 +179,18 @@ async def one_round(index: int, app: Any, events: int, args: argparse.Namespace)
     tracer = StallTracer(probe, args.trace_stalls) if args.trace_stalls else None
     with tempfile.TemporaryDirectory(prefix="pk-bench-ui-") as tmp:
         root = Path(tmp)
-        services = Services(root, separate=args.separate_middleware)
+        services = Services(root, in_process=args.in_process_middleware, nice=args.background_nice)
         try:
             prefill_s = await asyncio.to_thread(prefill_backlog, root / "device", events)
-            # The device's reconnect delay: time for the middleware to subscribe first (a
-            # separate middleware process needs seconds to import and connect).
-            backoff = (5.0, 6.0) if args.separate_middleware else (1.0, 1.5)
+            # The device's reconnect delay: time for the middleware to subscribe first (its
+            # own process needs seconds to start, more on a busy machine).
+            backoff = (1.0, 1.5) if args.in_process_middleware else (8.0, 9.0)
             async with running_kiosk(app, root, services.broker_url, backoff_s=backoff) as kiosk:
                 engine = kiosk.runtime.machine.engine if kiosk.runtime.machine else None
                 assert engine is not None and not engine.connected
+                if args.background_nice is not None:
+                    niced = renice_background_threads(args.background_nice)
+                    print(f"  background threads' nice: {niced}", flush=True)
                 kiosk_idle = await _idle(probe, args.idle_s)
                 target_seq = engine.last_seq
                 profiler = cProfile.Profile() if args.cprofile else None
@@ -194,6 +201,8 @@ async def one_round(index: int, app: Any, events: int, args: argparse.Namespace)
                 clean = await _reconnect(kiosk, services, watch)
                 kiosk.frames.frame_ms.clear()
                 cpu_before = thread_cpu_s()
+                pids = services.child_pids()
+                procs_before = process_cpu_s(pids)
                 assert watch.connected_at is not None
                 began = watch.connected_at
                 shop = await _shop_while_draining(
@@ -211,6 +220,10 @@ async def one_round(index: int, app: Any, events: int, args: argparse.Namespace)
                     stats.sort_stats("tottime").print_stats(30)
                 stalls_split = probe.breakdown()
                 cpu = cpu_since(cpu_before)
+                procs = {
+                    k: round(v - procs_before.get(k, 0.0), 2)
+                    for k, v in process_cpu_s(pids).items()
+                }
                 by_screen = stalls_by_screen(probe, kiosk.frames)
                 frame_ms = kiosk.frames.frame_ms
                 if tracer is not None:
@@ -240,6 +253,7 @@ async def one_round(index: int, app: Any, events: int, args: argparse.Namespace)
         },
         "stalls_by_screen": by_screen,
         "cpu_s_by_thread": cpu,
+        "cpu_s_by_process": procs,
         "stalls_breakdown": stalls_split,
         "errors": errors,
         "clean": clean and retransmits == 0,
@@ -261,7 +275,7 @@ async def one_round(index: int, app: Any, events: int, args: argparse.Namespace)
     print(
         f"  frames: p50 {fm['p50']} ms, p99 {fm['p99']} ms, max {fm['max']} ms;"
         f" stalls > 16 ms by screen: {result['stalls_by_screen']}\n"
-        f"  CPU s by thread over {result['loaded_s']} s: {cpu}\n"
+        f"  CPU s by thread over {result['loaded_s']} s: {cpu}; other processes: {procs}\n"
         f"  stalls > 16 ms, main thread on a CPU / runnable / asleep: {stalls_split}",
         flush=True,
     )
@@ -335,9 +349,9 @@ def main() -> None:
     parser.add_argument("--interval-ms", type=int, default=4, help="probe timer interval")
     parser.add_argument("--min-purchases", type=int, default=1)
     parser.add_argument(
-        "--separate-middleware",
+        "--in-process-middleware",
         action="store_true",
-        help="the gateway and middleware in their own processes (the field's layout)",
+        help="comparison: the gateway and middleware in the kiosk's process (the old demo)",
     )
     parser.add_argument("--no-shop", action="store_true", help="diagnosis: the drain alone")
     parser.add_argument("--think-ms", type=float, default=50.0, help="shopper pause per step")
@@ -360,6 +374,14 @@ def main() -> None:
         default=0.0,
         metavar="S",
         help="diagnosis: sys.setswitchinterval(S) (the GIL hand-over; Python's default 0.005)",
+    )
+    parser.add_argument(
+        "--background-nice",
+        type=int,
+        default=None,
+        metavar="N",
+        help="diagnosis: nice N for the kiosk's ledger and MQTT threads (the engine's: +5)"
+        " and N steps for the gateway and middleware processes (the demo's: 5)",
     )
     parser.add_argument("--verbose", action="store_true", help="show warnings from the kiosk")
     args = parser.parse_args()

@@ -3,11 +3,15 @@ configuration and stock, all in one data dir.
 
 * :class:`DemoServices`: when ``mosquitto`` is installed, a local broker on a free port
   (:class:`sync.localbroker.Broker`), the sandbox payment gateway (HTTP, its state in SQLite)
-  and the reference middleware on SQLite serving the device's payment RPC through it. Without
-  mosquitto none of them starts and the kiosk runs offline: with the default ``require_online``
-  card policy the shopper sees "card payments unavailable offline". :meth:`DemoServices.reserve`
-  gives the broker's address before anything starts, so the kiosk can show its first frame
-  first and start these behind it (the device connects when the broker is up).
+  and the reference middleware on SQLite serving the device's payment RPC through it. The
+  gateway and the middleware run as child processes (:mod:`kiosk.childproc`: they die with
+  the kiosk, their logs are ``sandbox-gateway.log`` and ``middleware.log`` in the data dir), so
+  their work never competes with the kiosk's screen for its GIL. Without mosquitto none of
+  them starts and the kiosk runs offline: with the default ``require_online`` card policy the
+  shopper sees "card payments unavailable offline"; the same if one of them stops.
+  :meth:`DemoServices.reserve` gives the broker's address before anything starts, so the kiosk
+  can show its first frame first and start these behind it (the device connects when the
+  broker is up).
 * :func:`demo_hardware`: every device on its simulator (``sim://``), paced for a person to
   watch; the dispenser board sized for the catalog and remembering its levels in the data dir.
   The reader is the tokenizing terminal by default (the gateway path, so the card policies and
@@ -34,6 +38,7 @@ from hardware.config import (
     ScannerConfig,
 )
 from kiosk.catalog import Catalog
+from kiosk.childproc import ChildProcess
 from kiosk.config import KioskConfig
 from kiosk.machine import Machine
 from kiosk.purchase.model import Dispensable, DispenseKind
@@ -44,11 +49,8 @@ from sync.ledger import EventDraft
 from sync.localbroker import Broker, mosquitto_binary
 from sync.protocol import EventType
 
-if TYPE_CHECKING:  # the middleware side is imported only when mosquitto is there
+if TYPE_CHECKING:  # the middleware's database is opened only when a test asks for it
     from sqlalchemy import Engine
-
-    from sync.middleware.payments.sandbox import SandboxGateway
-    from sync.middleware.service import MiddlewareService
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,9 @@ DEFAULT_DATA_DIR = Path("var/demo")
 OFFLINE_BROKER = "mqtt://127.0.0.1:1"  # nothing listens: the engine keeps retrying, offline
 CHANNEL_ML = 100  # each simulated spray channel holds 100 ml
 SLOT_BOTTLES = 20  # each simulated bottle slot holds 20 bottles
+# The gateway and middleware processes run this many nice steps below the kiosk: on a small
+# machine its screen thread wins the CPU they compete for (sync.priority says more).
+SERVICES_NICE = 5
 
 
 @dataclass(frozen=True)
@@ -75,23 +80,46 @@ def demo_catalog_path() -> Path:
 
 @dataclass
 class DemoServices:
-    """The machine's outside world on one laptop; ``close()`` stops what ``start()`` started."""
+    """The machine's outside world on one laptop, each part in its own process; ``close()``
+    stops what ``start()`` started. If the gateway or the middleware stops unasked, the
+    others are stopped too (:attr:`lost` says why): the kiosk carries on offline."""
 
     data_dir: Path
+    nice: int = SERVICES_NICE
     broker: Broker | None = None
-    gateway: SandboxGateway | None = None
-    middleware: MiddlewareService | None = None
-    db: Engine | None = None  # the middleware's database
+    gateway: ChildProcess | None = None
+    middleware: ChildProcess | None = None
     broker_url: str = OFFLINE_BROKER
+    lost: str | None = None  # e.g. "the middleware exited with -9"
     _reserved: Broker | None = field(default=None, repr=False)
+    _db: Engine | None = field(default=None, repr=False)
+    _losing: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
     def online(self) -> bool:
         return self.broker is not None
 
-    def reserve(self) -> str:
+    @property
+    def gateway_url(self) -> str | None:
+        return None if self.gateway is None else self.gateway.report.get("url")
+
+    @property
+    def db(self) -> Engine | None:
+        """The middleware's database, opened at first use (for tests and tools: the kiosk
+        never reads it); None until the middleware has run."""
+        if self._db is None and self.middleware is not None:
+            from sync.middleware.db import open_database
+
+            self._db = open_database(self._db_url(), create=False)
+        return self._db
+
+    def _db_url(self) -> str:
+        return f"sqlite:///{(self.data_dir / 'middleware.db').resolve()}"
+
+    def reserve(self, broker: Broker | None = None) -> str:
         """Choose the local broker's port and start nothing: the URL the device will use once
-        :meth:`start` has run (:data:`OFFLINE_BROKER` when mosquitto is not installed)."""
+        :meth:`start` has run (:data:`OFFLINE_BROKER` when mosquitto is not installed).
+        ``broker``: this one (not started) instead of a persistent one on a free port."""
         # Before the broker check: the simulators write their state here before start() runs.
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -99,17 +127,20 @@ class DemoServices:
         except ConfigError as exc:
             log.warning("no local broker (%s): the kiosk runs offline", exc)
             return OFFLINE_BROKER
-        self._reserved = Broker(self.data_dir / "broker", persistence=True)
+        self._reserved = broker or Broker(self.data_dir / "broker", persistence=True)
         self.broker_url = self._reserved.url
         return self.broker_url
 
     async def start(self) -> DemoServices:
-        """The gateway and the middleware's database first, then the broker and at once the
-        middleware: a device already retrying its connection (the kiosk starts these after
-        its first frame) then finds the middleware subscribed. Offline without mosquitto."""
+        """The gateway, then the broker, then the middleware, each waited for until ready
+        (the middleware: connected, its subscriptions sent). A device already retrying its
+        connection (the kiosk starts these after its first frame) may connect in the
+        second or so before the middleware subscribes; what it sends meanwhile is sent
+        again (gap request or ack timeout). Offline without mosquitto."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         broker = self._reserved or Broker(self.data_dir / "broker", persistence=True)
         self._reserved = None
+        self.lost = None
         try:
             mosquitto_binary()
         except ConfigError as exc:
@@ -117,16 +148,35 @@ class DemoServices:
             self.broker_url = OFFLINE_BROKER
             return self
         try:
-            await self._prepare_payments()
+            state = str(self.data_dir / "sandbox-gateway.db")
+            self.gateway = self._child("gateway", "sandbox-gateway", "--port", "0", "--db", state)
+            await self.gateway.start()
             if not await self._start_broker(broker):
                 await self.close()
                 self.broker_url = OFFLINE_BROKER
                 return self
-            await self._start_middleware()
+            self.middleware = self._child(
+                "middleware",
+                "serve",
+                *("--broker", self.broker_url, "--db", self._db_url(), "--instance", "demo"),
+                *("--gateway", str(self.gateway_url)),
+            )
+            await self.middleware.start()
         except BaseException:
             await self.close()
             raise
+        log.info("demo services: broker %s, sandbox gateway %s", self.broker_url, self.gateway_url)
         return self
+
+    def _child(self, name: str, *args: str) -> ChildProcess:
+        log_name = "sandbox-gateway" if name == "gateway" else name
+        return ChildProcess(
+            name,
+            ["middleware", *args, "--status-lines"],
+            log_path=self.data_dir / f"{log_name}.log",
+            nice=self.nice,
+            on_exit=self._on_child_exit,
+        )
 
     async def _start_broker(self, broker: Broker) -> bool:
         starting = asyncio.ensure_future(asyncio.to_thread(broker.start))
@@ -143,41 +193,30 @@ class DemoServices:
         self.broker, self.broker_url = broker, broker.url
         return True
 
-    async def _prepare_payments(self) -> None:
-        from sync.middleware.db import migrate, open_database
-        from sync.middleware.payments.sandbox import SandboxGateway
-        from sync.middleware.payments.sandbox_state import SandboxState
-
-        state = SandboxState(str(self.data_dir / "sandbox-gateway.db"))
-        self.gateway = SandboxGateway(state).start()
-        db = open_database(f"sqlite:///{(self.data_dir / 'middleware.db').resolve()}")
-        self.db = db
-        await asyncio.to_thread(migrate, db)
-
-    async def _start_middleware(self) -> None:
-        from sync.middleware.service import MiddlewareService, ServiceConfig
-
-        assert self.db is not None and self.gateway is not None
-        middleware = MiddlewareService(
-            self.db,
-            ServiceConfig(
-                broker_url=self.broker_url, instance="demo", gateway_url=self.gateway.url
-            ),
+    def _on_child_exit(self, child: ChildProcess) -> None:
+        self.lost = f"the {child.name} exited with {child.returncode}"
+        log.error(
+            "demo services: %s (its log: %s); stopping the others, the kiosk carries on offline",
+            self.lost,
+            child.log_path,
         )
-        await middleware.start()
-        self.middleware = middleware
-        log.info("demo services: broker %s, sandbox gateway %s", self.broker_url, self.gateway.url)
+        if self._losing is None:
+            self._losing = asyncio.ensure_future(self._stop_all())
 
     async def close(self) -> None:
-        middleware, self.middleware = self.middleware, None
-        if middleware is not None:
-            await middleware.close()
-        db, self.db = self.db, None
+        losing, self._losing = self._losing, None
+        if losing is not None:
+            await losing
+        await self._stop_all()
+
+    async def _stop_all(self) -> None:
+        """The middleware first (it settles with the gateway), then the gateway, the broker."""
+        db, self._db = self._db, None
         if db is not None:
             db.dispose()
-        gateway, self.gateway = self.gateway, None
-        if gateway is not None:
-            await asyncio.to_thread(gateway.close)
+        for child in (self.middleware, self.gateway):
+            if child is not None:
+                await child.stop()
         broker, self.broker = self.broker, None
         if broker is not None:
             await asyncio.to_thread(broker.stop)

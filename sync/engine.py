@@ -37,6 +37,7 @@ from sync.events import (
 from sync.faults import crash_point
 from sync.ledger import EventDraft, Ledger, LedgerStatus
 from sync.mqtt import BrokerConfig, MqttConnection
+from sync.priority import lower_thread_priority
 from sync.protocol import (
     PROTOCOL_VERSION,
     Event,
@@ -64,6 +65,9 @@ class EngineConfig:
     snapshot_interval_s: float = 24 * 3600.0
     telemetry_interval_s: float = 60.0
     tick_s: float = 0.5
+    # The ledger and MQTT threads run this many nice steps below the thread that starts the
+    # engine (the kiosk's screen thread), so the screen wins a contended CPU (sync.priority).
+    background_nice: int = 5
 
 
 class SyncEngine:
@@ -75,7 +79,12 @@ class SyncEngine:
         self.device_id = ledger.device_id
         self.epoch = ledger.epoch
         self.metrics = SyncMetrics()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
+        self._executor = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="ledger",
+            initializer=lower_thread_priority,
+            initargs=(config.background_nice,),
+        )
         self._listeners: list[SyncListener] = []
         self._handlers: dict[str, Callable[[bytes], None]] = {}
         self._delivery = DeliveryState(
@@ -136,6 +145,7 @@ class SyncEngine:
             on_message=self._on_message,
             on_publish=self._on_publish,
             will=(topics.status(dev), offline, 1, True),
+            nice=self.config.background_nice,
         )
         self._conn.subscribe(topics.to_device(dev, "#"), qos=1)
         self._conn.start()

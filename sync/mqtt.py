@@ -31,6 +31,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from sync.errors import ConfigError
+from sync.priority import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +85,12 @@ class MqttConnection:
         on_message: Callable[[str, bytes], None],
         on_publish: Callable[[int, bool], None] | None = None,
         will: Will | None = None,
+        nice: int = 0,
     ) -> None:
+        """``nice``: the network thread runs that many nice steps below the caller's thread
+        (the device's engine lowers it below the screen's, :mod:`sync.priority`)."""
         self.config = config
+        self._nice = nice
         self._tls, self._host, self._port = parse_broker_url(config.url)
         self._loop = asyncio.get_running_loop()
         self._on_connect_cb = on_connect
@@ -143,6 +148,7 @@ class MqttConnection:
         self._thread.start()
 
     def _run(self) -> None:
+        lower_thread_priority(self._nice)
         attempt = 0
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = self.config.session_expiry_s

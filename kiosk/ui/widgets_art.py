@@ -2,10 +2,13 @@
 
 Each :class:`Art` draws in its own design box (``DESIGN`` units, scaled to fit and centred,
 aspect kept) and runs a looping phase ``t`` in 0..1 only while it is visible (a hidden screen
-costs nothing). ``t = 0`` is a good still pose for screenshots. Offers :class:`CardTapArt`
-(a card tapping a contactless reader), :class:`SpinnerArt`, :class:`MarkArt` (check, cross,
-notice; drawn in once) and :class:`CalmArt` (a bottle under a crescent moon, for when the
-machine cannot sell); the larger scenes are in :mod:`kiosk.ui.widgets_scenes`.
+costs nothing). ``t = 0`` is a good still pose for screenshots. A frame costs the loop thread
+little: what never moves is painted once per size into a picture (``draw_static``) that each
+frame copies, only the moving parts are drawn again (``draw_under`` / ``draw``), and every
+glow is a cached sprite (:mod:`kiosk.ui.widgets_glow`). Offers :class:`CardTapArt` (a card tapping a
+contactless reader), :class:`SpinnerArt`, :class:`MarkArt` (check, cross, notice; drawn in
+once) and :class:`CalmArt` (a bottle under a crescent moon, for when the machine cannot
+sell); the larger scenes are in :mod:`kiosk.ui.widgets_scenes`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import enum
 import math
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSize, QSizeF, Qt, QVariantAnimation
 from PySide6.QtGui import (
@@ -23,12 +27,14 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
-    QRadialGradient,
+    QPixmap,
     QShowEvent,
+    QTransform,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from kiosk.ui.theme import ACCENT, BG, DANGER, LINE, MUTED, SUCCESS, SURFACE_HI, TEXT
+from kiosk.ui.widgets_glow import glow as glow  # the illustrations' glows (re-exported)
 
 FRAME_S = 0.030  # every other tick of Qt's 16 ms animation timer: ~30 frames a second
 
@@ -46,15 +52,6 @@ def pen(hex_colour: str, width: float, alpha: float = 1.0) -> QPen:
     return p
 
 
-def glow(p: QPainter, centre: QPointF, radius: float, hex_colour: str, alpha: float) -> None:
-    g = QRadialGradient(centre, radius)
-    g.setColorAt(0.0, colour(hex_colour, alpha))
-    g.setColorAt(1.0, colour(hex_colour, 0.0))
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QBrush(g))
-    p.drawEllipse(centre, radius, radius)
-
-
 def wave(t: float) -> float:
     """0 → 1 → 0 over one period, eased."""
     return 0.5 - 0.5 * math.cos(2 * math.pi * t)
@@ -70,6 +67,7 @@ class Art(QWidget):
         super().__init__()
         self.t = 0.0
         self._painted_at = 0.0
+        self._layers: dict[str, tuple[object, QPixmap]] = {}  # see paint_cached
         self.maximum = maximum  # px: the largest side drawn (0: fill the widget)
         self.bottom = False  # True: sit on the bottom edge (next to text below) when smaller
         self._hint = hint or QSize(420, 420)
@@ -104,6 +102,7 @@ class Art(QWidget):
 
     def hideEvent(self, event: object) -> None:
         self.anim.stop()
+        self._layers.clear()  # only the art on screen keeps pictures of its parts
 
     def _on_anim_value_changed(self, value: float) -> None:
         # Qt's animations tick at ~60 Hz; these slow loops look the same at 30 frames a
@@ -116,21 +115,71 @@ class Art(QWidget):
             self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        placed = self._placement()
+        if placed is None:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setTransform(placed)
+        self.draw_under(p, self.t)
+        if type(self).draw_static is not Art.draw_static:
+            self.paint_cached(p, "static", self.draw_static)
+        self.draw(p, self.t)
+        p.end()
+
+    def _placement(self) -> QTransform | None:
+        """From the design box to the widget: scaled to fit, aspect kept, centred (or on the
+        bottom edge); None when there is no room."""
         room = QSizeF(self.size())
         if self.maximum:
             room = room.boundedTo(QSizeF(self.maximum, self.maximum))
         box = self.DESIGN.scaled(room, Qt.AspectRatioMode.KeepAspectRatio)
         if box.isEmpty():
-            return
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            return None
         free = self.height() - box.height()
-        p.translate((self.width() - box.width()) / 2, free if self.bottom else free / 2)
-        p.scale(box.width() / self.DESIGN.width(), box.height() / self.DESIGN.height())
-        self.draw(p, self.t)
-        p.end()
+        placed = QTransform()
+        placed.translate((self.width() - box.width()) / 2, free if self.bottom else free / 2)
+        placed.scale(box.width() / self.DESIGN.width(), box.height() / self.DESIGN.height())
+        return placed
+
+    def paint_cached(
+        self, p: QPainter, name: str, draw: Callable[[QPainter], None], *, dy: float = 0.0
+    ) -> None:
+        """Copy what ``draw`` paints (in design units, where ``p`` stands now) from a picture
+        of the widget painted once per size and :meth:`static_key`, moved down ``dy`` design
+        units (to whole pixels): a part that only moves as a whole costs a copy per frame."""
+        placed = p.transform()
+        ratio = self.devicePixelRatioF()
+        key = (self.width(), self.height(), ratio, placed, self.static_key())
+        cached = self._layers.get(name)
+        if cached is None or cached[0] != key:
+            layer = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+            layer.setDevicePixelRatio(ratio)
+            layer.fill(Qt.GlobalColor.transparent)
+            q = QPainter(layer)
+            q.setRenderHint(QPainter.RenderHint.Antialiasing)
+            q.setTransform(placed)
+            draw(q)
+            q.end()
+            cached = self._layers[name] = (key, layer)
+        p.save()
+        p.resetTransform()
+        p.drawPixmap(QPointF(0, round(dy * placed.m22() * ratio) / ratio), cached[1])
+        p.restore()
+
+    def static_key(self) -> object:
+        """What the static parts depend on besides the size (none by default)."""
+        return None
+
+    def draw_under(self, p: QPainter, t: float) -> None:
+        """Moving parts that lie *under* the static ones (e.g. a breathing glow)."""
+
+    def draw_static(self, p: QPainter) -> None:
+        """The parts that never move (glows, backgrounds, fixed shapes), between
+        :meth:`draw_under` and :meth:`draw`: painted once per size, not at every frame."""
 
     def draw(self, p: QPainter, t: float) -> None:
+        """The moving parts, over the static ones."""
         raise NotImplementedError
 
 
@@ -161,7 +210,9 @@ class CardTapArt(Art):
 
     PERIOD_MS = 2600
 
-    def draw(self, p: QPainter, t: float) -> None:
+    CENTRE = QPointF(200, 318)  # of the reader's contactless waves
+
+    def draw_static(self, p: QPainter) -> None:
         glow(p, QPointF(200, 230), 190, ACCENT, 0.16)
         reader = QRectF(110, 170, 180, 210)
         p.setPen(pen(LINE, 3))
@@ -169,7 +220,12 @@ class CardTapArt(Art):
         p.drawRoundedRect(reader, 28, 28)
         p.setBrush(colour(BG))
         p.drawRoundedRect(QRectF(132, 192, 136, 70), 12, 12)  # its little screen
-        centre = QPointF(200, 318)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour(ACCENT))
+        p.drawEllipse(self.CENTRE, 6, 6)  # inside the smallest wave
+
+    def draw(self, p: QPainter, t: float) -> None:
+        centre = self.CENTRE
         for i in range(4):
             phase = (t * 1.0 - i * 0.18) % 1.0
             alpha = 0.25 + 0.75 * wave(phase)
@@ -177,9 +233,6 @@ class CardTapArt(Art):
             p.setPen(pen(ACCENT, 6, alpha))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawArc(QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r), -45 * 16, 90 * 16)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(colour(ACCENT))
-        p.drawEllipse(centre, 6, 6)
         lift = 26 * wave(t)  # the card comes down to the reader and lifts again
         p.save()
         p.translate(200, 118 - lift)
@@ -193,10 +246,14 @@ class SpinnerArt(Art):
 
     PERIOD_MS = 1200
 
-    def draw(self, p: QPainter, t: float) -> None:
-        rect = QRectF(80, 80, 240, 240)
+    RING = QRectF(80, 80, 240, 240)
+
+    def draw_static(self, p: QPainter) -> None:
         p.setPen(pen(SURFACE_HI, 18))
-        p.drawEllipse(rect)
+        p.drawEllipse(self.RING)
+
+    def draw(self, p: QPainter, t: float) -> None:
+        rect = self.RING
         p.setPen(pen(ACCENT, 18))
         span = 80 + 120 * wave(t)
         p.drawArc(rect, int((90 - 360 * t) * 16), int(-span * 16))
@@ -277,8 +334,19 @@ class CalmArt(Art):
     DESIGN = QSizeF(400, 400)
     PERIOD_MS = 5000
 
-    def draw(self, p: QPainter, t: float) -> None:
+    STARS = ((92, 70), (140, 130), (60, 180), (340, 200), (210, 46))  # clear of moon and bottle
+
+    def draw_under(self, p: QPainter, t: float) -> None:
         glow(p, QPointF(200, 250), 170, ACCENT, 0.10 + 0.10 * wave(t))
+
+    def draw(self, p: QPainter, t: float) -> None:
+        p.setPen(Qt.PenStyle.NoPen)
+        for i, (x, y) in enumerate(self.STARS):
+            a = 0.3 + 0.6 * wave((t + i * 0.23) % 1.0)
+            p.setBrush(colour(TEXT, a))
+            p.drawEllipse(QPointF(x, y), 3.5, 3.5)
+
+    def draw_static(self, p: QPainter) -> None:
         moon = QPainterPath()
         moon.addEllipse(QPointF(290, 96), 52, 52)
         cut = QPainterPath()
@@ -286,10 +354,6 @@ class CalmArt(Art):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(colour(ACCENT, 0.9))
         p.drawPath(moon.subtracted(cut))
-        for i, (x, y) in enumerate(((92, 70), (140, 130), (60, 180), (340, 200), (210, 46))):
-            a = 0.3 + 0.6 * wave((t + i * 0.23) % 1.0)
-            p.setBrush(colour(TEXT, a))
-            p.drawEllipse(QPointF(x, y), 3.5, 3.5)
         p.setBrush(colour(MUTED, 0.85))
         p.drawRoundedRect(QRectF(182, 170, 36, 40), 8, 8)  # cap
         body = QRectF(140, 206, 120, 150)

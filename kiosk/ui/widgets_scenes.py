@@ -1,7 +1,8 @@
 """The larger illustrations of the loyalty and dispensing screens, drawn with QPainter on
 :class:`kiosk.ui.widgets_art.Art`: :class:`PhoneScanArt` (a hand holding a phone's QR code to
 the scanner, a scan line sweeping), :class:`SprayArt` (a wrist under the misting nozzle) and
-:class:`BottleArt` (a bottle gliding down to the tray as ``progress`` goes 0 → 1).
+:class:`BottleArt` (a bottle gliding down to the tray as ``progress`` goes 0 → 1). What never
+moves is in each ``draw_static`` (painted once per size), the moving parts in ``draw``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class PhoneScanArt(Art):
     DESIGN = QSizeF(400, 420)
     PERIOD_MS = 2400
 
-    def draw(self, p: QPainter, t: float) -> None:
+    def draw_static(self, p: QPainter) -> None:
         glow(p, QPointF(200, 250), 200, ACCENT, 0.14)
         window = QRectF(60, 340, 280, 56)  # the scanner window under the screen
         p.setPen(pen(LINE, 3))
@@ -62,9 +63,26 @@ class PhoneScanArt(Art):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QBrush(g))
         p.drawPath(beam)
+
+    def draw(self, p: QPainter, t: float) -> None:
         bob = 8 * wave(t)
+        self.paint_cached(p, "phone", self._draw_phone, dy=bob)  # it bobs as a whole
         p.save()
         p.translate(200, 150 + bob)
+        p.rotate(-8)
+        qr = QRectF(-56, -74, 112, 112)
+        y = qr.top() + qr.height() * wave(t)  # the scan line sweeping the code
+        p.setPen(pen(DANGER, 4, 0.9))
+        p.drawLine(QPointF(qr.left() - 8, y), QPointF(qr.right() + 8, y))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour("#c9a183"))
+        p.drawRoundedRect(QRectF(-100, 64, 40, 70), 20, 20)  # the thumb in front
+        p.restore()
+
+    def _draw_phone(self, p: QPainter) -> None:
+        """The hand holding the phone, its screen showing the code (at ``bob = 0``)."""
+        p.setPen(Qt.PenStyle.NoPen)
+        p.translate(200, 150)
         p.rotate(-8)
         p.setBrush(colour("#c9a183"))  # the hand behind the phone
         hand = QPainterPath()
@@ -84,13 +102,6 @@ class PhoneScanArt(Art):
         _qr_pattern(p, qr, TEXT, "#1b140e")
         p.setBrush(colour(ACCENT))
         p.drawRoundedRect(QRectF(-40, 58, 80, 16), 8, 8)
-        y = qr.top() + qr.height() * wave(t)  # the scan line sweeping the code
-        p.setPen(pen(DANGER, 4, 0.9))
-        p.drawLine(QPointF(qr.left() - 8, y), QPointF(qr.right() + 8, y))
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(colour("#c9a183"))
-        p.drawRoundedRect(QRectF(-100, 64, 40, 70), 20, 20)  # the thumb in front
-        p.restore()
 
 
 class SprayArt(Art):
@@ -99,7 +110,7 @@ class SprayArt(Art):
     DESIGN = QSizeF(420, 400)
     PERIOD_MS = 1800
 
-    def draw(self, p: QPainter, t: float) -> None:
+    def draw_static(self, p: QPainter) -> None:
         glow(p, QPointF(210, 230), 190, ACCENT, 0.13)
         p.setPen(pen(LINE, 3))
         p.setBrush(colour(SURFACE_HI))
@@ -122,15 +133,6 @@ class SprayArt(Art):
         mist.setColorAt(1.0, colour(TEXT, 0.02))
         p.setBrush(QBrush(mist))
         p.drawPath(cone)
-        for i in range(70):  # droplets drifting down the cone
-            spread = _hash(i, 12.9898) * 2 - 1
-            life = (t + _hash(i, 78.233)) % 1.0
-            x = 210 + spread * (6 + 80 * life)
-            y = 102 + 172 * life
-            alpha = 0.85 * (1 - life) * (0.4 + 0.6 * _hash(i, 39.346))
-            p.setBrush(colour(TEXT, alpha))
-            r = 1.4 + 2.2 * life * _hash(i, 11.135)
-            p.drawEllipse(QPointF(x, y), r, r)
         arm = QPainterPath()  # forearm, wrist and open hand, palm up, seen from the side
         arm.moveTo(0, 292)
         arm.cubicTo(QPointF(90, 286), QPointF(180, 282), QPointF(250, 290))
@@ -156,7 +158,18 @@ class SprayArt(Art):
         p.drawPath(arm)
         p.setPen(pen("#8a6a52", 2, 0.6))
         p.drawLine(QPointF(352, 296), QPointF(398, 304))  # a hint of the fingers
+
+    def draw(self, p: QPainter, t: float) -> None:
         p.setPen(Qt.PenStyle.NoPen)
+        for i in range(70):  # droplets drifting down the cone (they end above the arm)
+            spread = _hash(i, 12.9898) * 2 - 1
+            life = (t + _hash(i, 78.233)) % 1.0
+            x = 210 + spread * (6 + 80 * life)
+            y = 102 + 172 * life
+            alpha = 0.85 * (1 - life) * (0.4 + 0.6 * _hash(i, 39.346))
+            p.setBrush(colour(TEXT, alpha))
+            r = 1.4 + 2.2 * life * _hash(i, 11.135)
+            p.drawEllipse(QPointF(x, y), r, r)
         glow(p, QPointF(232, 288), 40, ACCENT, 0.40 + 0.30 * wave(t))  # where the mist lands
 
 
@@ -171,6 +184,7 @@ class BottleArt(Art):
 
     DESIGN = QSizeF(360, 420)
     PERIOD_MS = 2400
+    BAR = QRectF(60, 396, 240, 12)  # the progress bar
 
     def __init__(self, *, hint: QSize | None = None, minimum: int = 160) -> None:
         super().__init__(hint=hint, minimum=minimum)
@@ -180,14 +194,20 @@ class BottleArt(Art):
         self.progress = max(0.0, min(1.0, progress))
         self.update()
 
-    def draw(self, p: QPainter, t: float) -> None:
+    def draw_under(self, p: QPainter, t: float) -> None:
         done = self.progress >= 1.0
         glow(p, QPointF(180, 330), 170, ACCENT, 0.12 + (0.18 * wave(t) if done else 0.0))
+
+    def draw_static(self, p: QPainter) -> None:
         p.setPen(pen(LINE, 4))
-        p.drawLine(QPointF(120, 20), QPointF(120, 300))  # the chute
+        p.drawLine(QPointF(120, 20), QPointF(120, 300))  # the chute, either side of the bottle
         p.drawLine(QPointF(240, 20), QPointF(240, 300))
         p.setBrush(colour(SURFACE_HI))
         p.drawRoundedRect(QRectF(60, 330, 240, 46), 20, 20)  # the tray
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawRoundedRect(self.BAR, 6, 6)
+
+    def draw(self, p: QPainter, t: float) -> None:
         ease = QEasingCurve(QEasingCurve.Type.InOutCubic).valueForProgress(self.progress)
         y = 30 + 200 * ease
         body = QRectF(142, y + 46, 76, 96)
@@ -202,8 +222,6 @@ class BottleArt(Art):
         p.drawRoundedRect(body, 16, 16)
         p.setBrush(colour(ACCENT, 0.55))
         p.drawRoundedRect(body.adjusted(8, 40, -8, -8), 10, 10)  # the perfume inside
-        bar = QRectF(60, 396, 240, 12)
-        p.setBrush(colour(SURFACE_HI))
-        p.drawRoundedRect(bar, 6, 6)
+        bar = self.BAR
         p.setBrush(colour(ACCENT))
         p.drawRoundedRect(QRectF(bar.left(), bar.top(), bar.width() * self.progress, 12), 6, 6)

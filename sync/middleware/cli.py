@@ -4,8 +4,12 @@
 unreachable broker, but a malformed URL or an unusable database is an immediate error.
 ``status`` prints the per-stream and per-device state as JSON. ``snapshot-request`` asks one
 device for a snapshot. ``sandbox-gateway`` runs the sandbox payment gateway (docs/payments.md);
-``serve --gateway URL`` serves payment RPC through it. Every expected failure is a
-:class:`SyncError` with one clear line.
+``serve --gateway URL`` serves payment RPC through it. With ``--status-lines`` both print one
+JSON line on stdout when ready (``{"middleware": "ready"}`` once first connected to the broker,
+its subscriptions sent; ``{"gateway": "ready", "url": ...}`` once listening, so ``--port 0``
+works) and ``serve`` one more at each connection change, for a supervising process (the
+kiosk's demo, :mod:`kiosk.childproc`). Every expected failure is a :class:`SyncError` with one
+clear line.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ def register(sub: Any) -> None:
         "--expiry-threshold-h", type=float, default=23.0, help="void authorizations this old"
     )
     serve.add_argument("--expiry-interval-s", type=float, default=300.0, help="checked this often")
+    _status_lines_argument(serve)
     serve.set_defaults(handler=_serve)
     status = actions.add_parser("status", help="print stream and device state as JSON")
     _db_argument(status)
@@ -74,13 +79,14 @@ def register(sub: Any) -> None:
     snap.add_argument("--prefix", default=DEFAULT_PREFIX)
     snap.set_defaults(handler=_snapshot_request)
     sandbox = actions.add_parser("sandbox-gateway", help="run the sandbox payment gateway")
-    sandbox.add_argument("--port", type=int, required=True)
+    sandbox.add_argument("--port", type=int, required=True, help="0: any free port")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--db", default=None, help="SQLite file for its state (default: memory)")
     sandbox.add_argument("--decline-above", type=int, default=None, help="decline amounts > N")
     sandbox.add_argument("--slow-ms", type=int, default=0, help="delay every request")
     sandbox.add_argument("--timeout-rate", type=float, default=0.0, help="share of POSTs that hang")
     sandbox.add_argument("--auth-window-s", type=float, default=None, help="authorization life")
+    _status_lines_argument(sandbox)
     sandbox.set_defaults(handler=_sandbox_gateway)
 
 
@@ -90,6 +96,38 @@ def _db_argument(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (default ./middleware.db)",
     )
+
+
+def _status_lines_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--status-lines",
+        action="store_true",
+        help="print a JSON line on stdout when ready (and serve: at each connection change)",
+    )
+
+
+def _status_line(**fields: object) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+class _ConnectionLines:
+    """``serve --status-lines``: ``ready`` at the first connect, then ``connected`` and
+    ``disconnected`` at each change (never the same twice in a row)."""
+
+    def __init__(self, broker_url: str) -> None:
+        self.broker_url = broker_url
+        self.ready = False
+        self.connected = False
+
+    def __call__(self, connected: bool) -> None:
+        if connected == self.connected:
+            return
+        self.connected = connected
+        if connected and not self.ready:
+            self.ready = True
+            _status_line(middleware="ready", broker=self.broker_url)
+        elif self.ready:
+            _status_line(middleware="connected" if connected else "disconnected")
 
 
 def _prefix(value: str) -> str:
@@ -128,14 +166,15 @@ def _serve(args: argparse.Namespace) -> int:
     engine = open_database(args.db or default_url())
     try:
         migrate(engine)
-        asyncio.run(_run(engine, config))
+        lines = _ConnectionLines(config.broker_url) if args.status_lines else None
+        asyncio.run(_run(engine, config, lines))
     finally:
         engine.dispose()
     return 0
 
 
-async def _run(engine: Any, config: ServiceConfig) -> None:
-    service = MiddlewareService(engine, config)
+async def _run(engine: Any, config: ServiceConfig, lines: _ConnectionLines | None) -> None:
+    service = MiddlewareService(engine, config, on_connection=lines)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -194,6 +233,9 @@ def _sandbox_gateway(args: argparse.Namespace) -> int:
             slow_ms=args.slow_ms,
             timeout_rate=args.timeout_rate,
             auth_window_s=args.auth_window_s,
+            on_ready=(lambda url: _status_line(gateway="ready", url=url))
+            if args.status_lines
+            else None,
         )
     except OSError as exc:
         raise ConfigError(f"sandbox gateway cannot start: {exc}") from None

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -111,8 +112,15 @@ class MiddlewareService:
     """Owns the MQTT connection, the queue, the consumer and the gap-retry task."""
 
     def __init__(
-        self, engine: Engine, config: ServiceConfig, *, gateway: PaymentGateway | None = None
+        self,
+        engine: Engine,
+        config: ServiceConfig,
+        *,
+        gateway: PaymentGateway | None = None,
+        on_connection: Callable[[bool], None] | None = None,
     ) -> None:
+        """``on_connection(connected)``: called on the loop at each connect and disconnect
+        (``serve --status-lines`` tells a supervising process, e.g. the kiosk's demo)."""
         validate_instance(config.instance)
         parse_broker_url(config.broker_url)  # a malformed URL is an error now, not a retry
         self.config = config
@@ -130,6 +138,7 @@ class MiddlewareService:
         self._tasks: list[asyncio.Task[None]] = []
         self._overflowing = False
         self._broker_down = False
+        self._on_connection = on_connection
         self._counts = dict.fromkeys(
             ("received", "batches", "acks", "gaps", "dropped", "failed"), 0
         )
@@ -223,6 +232,8 @@ class MiddlewareService:
     def _on_connect(self) -> None:
         log.info("middleware %s connected to %s", self.config.instance, self.config.broker_url)
         self._broker_down = False
+        if self._on_connection is not None:
+            self._on_connection(True)
 
     def _on_disconnect(self, why: str) -> None:
         if not self._broker_down:  # log going down once, not every retry
@@ -230,6 +241,8 @@ class MiddlewareService:
                 "middleware %s: broker unavailable (%s); retrying", self.config.instance, why
             )
             self._broker_down = True
+            if self._on_connection is not None:
+                self._on_connection(False)
 
     def _on_message(self, topic: str, payload: bytes) -> None:
         self._counts["received"] += 1

@@ -4,6 +4,11 @@ perfumes (picture, name, house, "from" price, or sold out and not touchable).
 Tiles and cards are built once per catalog; a filter or a stock change only re-places the
 cards that are shown (available ones first). Portrait shows two columns of large cards,
 landscape four; a banner says when card payments are unavailable offline.
+
+Coming back from the attract loop with nothing changed costs little (docs/benchmarks.md §3):
+cards are re-placed only when what is shown, the column count or the catalog changed, a
+card's texts are set only when they changed, and labels are re-aligned only when the reading
+direction changed.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.catalog import Catalog, Product
-from kiosk.journey import Notice, Unavailable, View
+from kiosk.journey import Notice, Screen, Unavailable, View
 from kiosk.ui import messages
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.theme import ACCENT, TEXT
@@ -34,6 +39,7 @@ WIDE = 1400  # px of screen width from which the grid has four columns
 MARGIN = 48
 TOP = 36
 PREBUILD_MS = 2000
+WARM_MS = 600  # after the build: a second, separate moment of work on the attract loop
 
 
 def family_icon(family_id: str) -> str:
@@ -50,6 +56,8 @@ class BrowseScreen(ScreenBase):
         self._family: str | None = None
         self._view = View()
         self._shape: tuple[int, int] = (0, 0)
+        self._card_states: dict[str, tuple[str, str, bool, str]] = {}  # as last set per card
+        self._rtl: bool | None = None  # the direction labels were last aligned for
         outer = QVBoxLayout(self)
         outer.setContentsMargins(MARGIN, TOP, MARGIN, 0)
         outer.setSpacing(20)
@@ -92,6 +100,19 @@ class BrowseScreen(ScreenBase):
     def _prebuild(self) -> None:
         if self._catalog is not self.ctx.catalog:
             self._build(self.ctx.catalog)
+        QTimer.singleShot(WARM_MS, self, self._warm)
+
+    def _warm(self) -> None:
+        """Place the grid at the screen's size and paint it once, off screen, while the
+        attract loop shows: the first shopper's touch then finds the cards placed, their
+        pictures rendered and their texts laid out (30-40 ms of the loop's time, otherwise
+        spent on that touch)."""
+        stack = self.parentWidget()
+        if self.isVisible() or stack is None or self._catalog is not self.ctx.catalog:
+            return
+        self.resize(stack.size())  # a hidden page of the stack keeps its first size
+        self.render(View(screen=Screen.BROWSE))
+        self.grab()
 
     # -- building (once per catalog) ------------------------------------------------------------
     def _build(self, catalog: Catalog) -> None:
@@ -120,6 +141,8 @@ class BrowseScreen(ScreenBase):
         self._catalog = catalog
         self._shown = ()
         self._shape = (0, 0)
+        self._card_states = {}
+        self._rtl = None
 
     # -- rendering ------------------------------------------------------------------------------
     def render(self, view: View) -> None:
@@ -150,18 +173,28 @@ class BrowseScreen(ScreenBase):
         family_changed = view.family_id != self._family
         self._family = view.family_id
         self._arrange()
-        follow_direction(self, self.ctx.languages.rtl)
+        rtl = self.ctx.languages.rtl
+        if rtl != self._rtl:  # every label under this screen, ~120: only when it changed
+            follow_direction(self, rtl)
+            self._rtl = rtl
         if family_changed:
             self.scroll_area.verticalScrollBar().setValue(0)
             fade_in(self.grid_host)
 
     def _render_card(self, product: Product, view: View) -> None:
         offer, several = cheapest(product, view)
+        state = (
+            self.tr("from") if several else "",
+            self.ctx.languages.money(offer.list_price),
+            view.product_sold_out(product),
+            self.tr("Sold out"),
+        )
+        if self._card_states.get(product.id) == state:
+            return
+        self._card_states[product.id] = state
+        from_text, price, sold_out, sold_out_text = state
         self.cards[product.id].set_state(
-            from_text=self.tr("from") if several else "",
-            price=self.ctx.languages.money(offer.list_price),
-            sold_out=view.product_sold_out(product),
-            sold_out_text=self.tr("Sold out"),
+            from_text=from_text, price=price, sold_out=sold_out, sold_out_text=sold_out_text
         )
 
     def visible_ids(self, view: View) -> tuple[str, ...]:

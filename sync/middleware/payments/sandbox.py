@@ -25,6 +25,7 @@ import logging
 import random
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -232,8 +233,10 @@ def run_sandbox(
     slow_ms: int = 0,
     timeout_rate: float = 0.0,
     auth_window_s: float | None = None,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve until SIGTERM or SIGINT (the ``sandbox-gateway`` command)."""
+    """Serve until SIGTERM or SIGINT (the ``sandbox-gateway`` command); ``on_ready(url)``
+    once listening (``port=0`` takes any free port: the URL tells which)."""
     kwargs: dict[str, Any] = {"decline_above": decline_above}
     if auth_window_s is not None:
         kwargs["auth_window_s"] = auth_window_s
@@ -250,6 +253,8 @@ def run_sandbox(
             gateway.url,
             db_path or "in memory",
         )
+        if on_ready is not None:
+            on_ready(gateway.url)
         stop.wait()
     finally:
         gateway.close()

@@ -5,13 +5,10 @@ banner, columns per orientation, mirroring, cards built once; taps reach the vie
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.catalog import Catalog
@@ -24,24 +21,10 @@ from tests.kiosk.ui.shop_support import (
     ShopUi,
     big_catalog,
     catalog_data,
-    open_shop,
-    pseudo_translations,
 )
 
 ORIENTATIONS = list(SIZES)
 LANGUAGES = ["en", "fr", "ar"]
-
-
-@pytest.fixture(scope="module")
-def qm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return pseudo_translations(tmp_path_factory.mktemp("i18n"))
-
-
-@pytest.fixture
-def ui(qapp: QApplication, qm_dir: Path) -> Iterator[ShopUi]:
-    shop = open_shop(qapp, qm_dir)
-    yield shop
-    shop.close()
 
 
 def browse(ui: ShopUi) -> BrowseScreen:
@@ -321,3 +304,24 @@ def test_cards_are_prebuilt_after_start_up_before_the_first_touch(ui: ShopUi, qt
     built = dict(screen.cards)
     ui.show(View(screen=Screen.BROWSE))
     assert screen.cards == built, "the first touch reuses them"
+
+
+def test_names_follow_the_direction_back_and_forth_and_prices_a_sold_out_change(
+    ui: ShopUi,
+) -> None:
+    """What browse skips when nothing changed (re-aligning labels, re-setting card texts) is
+    still done whenever the reading direction or a card's state does change."""
+    screen = browse(ui)
+    product = ui.catalog.products[0]
+    for lang, rtl in (("en", False), ("ar", True), ("en", False), ("ar", True)):
+        ui.set(lang=lang)
+        ui.show(View(screen=Screen.BROWSE))
+        ui.show(View(screen=Screen.BROWSE))  # again, unchanged
+        start = Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft
+        assert screen.cards[product.id].name.alignment() & start
+    ui.set(lang="en")
+    every = frozenset(o.sku for o in product.offers)
+    for sold_out in (every, frozenset(), every):
+        ui.show(View(screen=Screen.BROWSE, sold_out=sold_out))
+        card = screen.cards[product.id]
+        assert card.sold_out is bool(sold_out) and card.isEnabled() is not sold_out

@@ -226,6 +226,34 @@ def test_serve_keeps_retrying_an_unreachable_broker(tmp_path: Path) -> None:
             proc.communicate()
 
 
+def test_status_lines_say_ready_then_each_connection_change(tmp_path: Path, broker: Broker) -> None:
+    """``--status-lines``, for a supervising process: the gateway's URL once it listens (on
+    the free port it took), the middleware's "ready" at its first connect, then one line per
+    change as its broker goes and comes back."""
+    gateway = spawn("sandbox-gateway", "--port", "0", "--status-lines", cwd=tmp_path)
+    db = f"sqlite:///{tmp_path / 'mw.db'}"
+    serve = spawn("serve", "--broker", broker.url, "--db", db, "--status-lines", cwd=tmp_path)
+    try:
+        assert gateway.stdout is not None and serve.stdout is not None
+        ready = json.loads(gateway.stdout.readline())
+        assert ready["gateway"] == "ready" and ready["url"].startswith("http://127.0.0.1:")
+        assert not ready["url"].endswith(":0")
+        assert json.loads(serve.stdout.readline()) == {"middleware": "ready", "broker": broker.url}
+        broker.stop()
+        assert json.loads(serve.stdout.readline()) == {"middleware": "disconnected"}
+        broker.start()
+        assert json.loads(serve.stdout.readline()) == {"middleware": "connected"}
+        for proc in (serve, gateway):
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+    finally:
+        for proc in (serve, gateway):
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+
+
 def test_migrations_run_on_an_existing_database_are_a_no_op(db_url: str) -> None:
     for _ in range(2):
         eng = open_database(db_url)
