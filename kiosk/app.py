@@ -1,182 +1,110 @@
 """The composition root: one qasync loop runs the screens, the drivers and the sync engine.
 
-Three layers, each reusable on its own:
-
-* :func:`make_application` — the ``QApplication`` (scaled down to fit a desktop in windowed
-  mode, no cursor in full-screen mode);
-* :func:`build_ui` — view-model, languages, display settings, screens, the
-  :class:`~kiosk.ui.shell.KioskWindow`, the error overlay and its :class:`CrashGuard`, for a live
-  :class:`~kiosk.journey.ShopperJourney` or for none (screenshots, previews);
-* :class:`KioskApp` — the running kiosk: the Qt-free :class:`~kiosk.runtime.KioskRuntime`
-  (devices, machine with start-up recovery, journey, scanners), the UI, demo services
-  (``--demo``: started after the first frame, the device connecting to them when they are
-  up), systemd notifications (READY after the first frame, watchdog pings, STOPPING) and an
-  orderly stop on SIGTERM/SIGINT, ``--duration`` or the window closing.
+* :func:`build_ui` (:mod:`kiosk.ui.assembly`) — view-model, languages, display settings,
+  screens, the :class:`~kiosk.ui.shell.KioskWindow` (:func:`kiosk.ui.startup.build_window`),
+  the error overlay and its :class:`CrashGuard`, for a live
+  :class:`~kiosk.journey.ShopperJourney`, for one attached later (``starting=True``) or for
+  none (screenshots, previews);
+* :class:`KioskApp` — the running kiosk. The attract loop is on screen first: the window
+  holding the attract screen alone, shown and painted (:mod:`kiosk.ui.startup`; ``run`` does
+  it on Qt's own event loop before this module, asyncio and qasync are even imported). Behind
+  that frame the machine's modules are imported and the Qt-free
+  :class:`~kiosk.runtime.KioskRuntime` starts (devices, machine with start-up recovery,
+  journey, scanners) while the other screens are built in the loop's idle turns; with
+  ``--demo`` its services (broker, gateway, middleware) start then too, the device connecting
+  when they are up. Then the view-model is attached to the journey (until then a touch starts
+  nothing: the attract loop says "one moment") and READY=1 goes to systemd with
+  ``{"kiosk": "ready"}`` on stdout: READY means the kiosk shows its real state and can sell.
+  Watchdog pings, STOPPING, and an orderly stop on SIGTERM/SIGINT, ``--duration`` or the
+  window closing, also while the machine is still starting.
+* the technician's service menu (:func:`kiosk.ui.service.install_service_menu`) over the same
+  window, once the runtime has built its :class:`~kiosk.service.ServiceMenu`
+  (``kiosk/service/assembly.py``); its "restart" stops the kiosk in order and starts it again
+  (:func:`restart_process`: systemd's ``Restart=always`` under the unit, an exec otherwise).
 
 :func:`run_app` is what ``perfume-kiosk run`` calls (``kiosk/run.py`` parses the arguments and
-checks the configuration before Qt is even imported).
+checks the configuration before Qt is even imported; see docs/benchmarks.md, "startup").
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
-import math
-import os
 import signal
-import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import qasync
-from PySide6.QtCore import Qt, QtMsgType, qInstallMessageHandler
-from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication
 
-from kiosk.catalog import Catalog
-from kiosk.demo import OFFLINE_BROKER, DemoServices, demo_config, demo_hardware, seed_stock
-from kiosk.journey import Screen, ShopperJourney, View
-from kiosk.runtime import PORTRAIT, AppOptions, KioskRuntime
+from kiosk.journey.view import View
+from kiosk.launch import AppOptions, restart_process
 from kiosk.sdnotify import SystemdNotifier
-from kiosk.ui.error_screen import CrashGuard, ErrorOverlay
-from kiosk.ui.i18n import Languages
-from kiosk.ui.screens.base import ScreenBase, UiContext
-from kiosk.ui.screens.loyalty import LoyaltyScreen
-from kiosk.ui.screens.registry import build_screens
-from kiosk.ui.shell import KioskWindow
+from kiosk.ui.assembly import Ui, around, build_ui
+from kiosk.ui.startup import (
+    FIRST_FRAME_WAIT_S,
+    FirstFrame,
+    fit_factor,
+    make_application,
+    show_attract_loop,
+    show_first_frame,
+    window_report,
+)
 from kiosk.ui.systemd import SystemdBridge
-from kiosk.ui.viewmodel import DisplaySettings, JourneyViewModel
-from kiosk.ui.widgets_camera import FrameSource
 
+if TYPE_CHECKING:  # the machine's side: imported after the first frame
+    from kiosk.demo import DemoServices
+    from kiosk.journey import ShopperJourney
+    from kiosk.runtime import KioskRuntime
+    from kiosk.ui.service import ServiceController
+
+__all__ = [
+    "KioskApp",
+    "Ui",
+    "build_ui",
+    "fit_factor",
+    "make_application",
+    "restart_process",
+    "run_app",
+]
 log = logging.getLogger(__name__)
 
 STOP_GRACE_S = 30.0  # how long a stop waits for a payment or dispense in progress
-ScreensFactory = Callable[[UiContext], Mapping[Screen, ScreenBase]]
-
-
-# -- the application object -----------------------------------------------------------------------
-def fit_factor(available: tuple[int, int], size: tuple[int, int], margin: float = 0.92) -> float:
-    """The scale that fits a ``size`` window on a desktop of ``available`` pixels (≤ 1), a
-    multiple of 1/gcd(width, height) so that the scaled window has whole pixels (no rounding
-    of the screens' 1080 × 1920 layout)."""
-    factor = min(available[0] / size[0], available[1] / size[1])
-    if factor >= 1.0:
-        return 1.0
-    steps = math.gcd(*size)
-    return max(1, math.floor(factor * margin * steps)) / steps
-
-
-def make_application(*, windowed: bool = False, size: tuple[int, int] = PORTRAIT) -> QApplication:
-    """The process's QApplication (the existing one if there is one). Windowed on a desktop
-    smaller than ``size``, Qt is started again with ``QT_SCALE_FACTOR`` so that the whole
-    window fits; set ``QT_SCALE_FACTOR`` yourself to choose."""
-    existing = QApplication.instance()
-    if isinstance(existing, QApplication):
-        return existing
-    argv = [sys.argv[0] if sys.argv else "perfume-kiosk"]
-    app = QApplication(argv)
-    if windowed and "QT_SCALE_FACTOR" not in os.environ:
-        geometry = app.primaryScreen().availableGeometry()
-        factor = fit_factor((geometry.width(), geometry.height()), size)
-        if factor < 1.0:
-            log.info(
-                "desktop %dx%d: scaling the window by %.2f", *geometry.size().toTuple(), factor
-            )
-            app.shutdown()
-            del app
-            os.environ["QT_SCALE_FACTOR"] = str(factor)
-            app = QApplication(argv)
-    app.setApplicationName("perfume-kiosk")
-    app.setQuitOnLastWindowClosed(False)  # the kiosk decides when to stop (orderly close)
-    if not windowed:
-        app.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
-    return app
-
-
-def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
-    level = {
-        QtMsgType.QtDebugMsg: logging.DEBUG,
-        QtMsgType.QtInfoMsg: logging.INFO,
-        QtMsgType.QtWarningMsg: logging.WARNING,
-    }.get(kind, logging.ERROR)
-    logging.getLogger("qt").log(level, "%s", message)
-
-
-# -- the screens ----------------------------------------------------------------------------------
-@dataclass
-class Ui:
-    """The window and everything it shows, for one journey (or none)."""
-
-    window: KioskWindow
-    ctx: UiContext
-    overlay: ErrorOverlay
-    guard: CrashGuard
-
-    @property
-    def vm(self) -> JourneyViewModel:
-        return self.ctx.vm
-
-    @property
-    def languages(self) -> Languages:
-        return self.ctx.languages
-
-    def close(self) -> None:
-        self.guard.uninstall()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self.window.idle)
-        self.window.close()
-        self.window.deleteLater()
-
-
-def default_screens(ctx: UiContext) -> Mapping[Screen, ScreenBase]:
-    return build_screens(ctx)
-
-
-def build_ui(
-    app: QApplication,
-    *,
-    catalog: Catalog,
-    journey: ShopperJourney | None,
-    language: str = "en",
-    idle_s: float = 60.0,
-    prompt_s: int = 10,
-    screens: ScreensFactory = default_screens,
-    camera: FrameSource | None = None,
-) -> Ui:
-    """Build the kiosk window for ``journey`` (None: a view-model that only shows the views
-    it is given); ``camera``: the camera scanner whose frames the loyalty screen previews.
-    Nothing is shown yet; the crash guard is built but not installed."""
-    vm = JourneyViewModel(journey)
-    languages = Languages(app)
-    languages.set(language)
-    ctx = UiContext(vm, languages, DisplaySettings(), catalog)
-    window = KioskWindow(ctx, screens(ctx), idle_s=idle_s, prompt_s=prompt_s)
-    loyalty = window.screens.get(Screen.LOYALTY)
-    if camera is not None and isinstance(loyalty, LoyaltyScreen):
-        loyalty.set_camera(camera)
-    app.installEventFilter(window.idle)  # every touch anywhere restarts the idle clock
-    overlay = ErrorOverlay(window, auto_dismiss_s=idle_s)
-    return Ui(window=window, ctx=ctx, overlay=overlay, guard=CrashGuard(vm, overlay))
 
 
 # -- the running kiosk ----------------------------------------------------------------------------
 class KioskApp:
+    """The running kiosk; ``first``: its attract loop already shown (``run_app``), else
+    :meth:`start` shows it."""
+
     def __init__(
-        self, app: QApplication, options: AppOptions, notifier: SystemdNotifier | None = None
+        self,
+        app: QApplication,
+        options: AppOptions,
+        notifier: SystemdNotifier | None = None,
+        *,
+        first: FirstFrame | None = None,
     ) -> None:
         app.setQuitOnLastWindowClosed(False)  # the kiosk decides when to stop (orderly close)
         self.app = app
         self.options = options
-        self.notifier = notifier or SystemdNotifier(None)
-        self.bridge = SystemdBridge(self.notifier, started_at=options.started_at)
+        self._first = first
+        if first is not None:
+            self.bridge = first.bridge
+            self.notifier = first.bridge.notifier
+        else:
+            self.notifier = notifier or SystemdNotifier(None)
+            self.bridge = SystemdBridge(self.notifier, started_at=options.started_at)
         self.services: DemoServices | None = None
         self._starting_services: asyncio.Task[None] | None = None
         self.runtime: KioskRuntime | None = None
         self.ui: Ui | None = None
         self.stop_requested = asyncio.Event()
+        self.first_frame = asyncio.Event()  # the attract loop is painted
+        self.machine_started = asyncio.Event()  # the journey is attached: READY
+        self.service: ServiceController | None = None  # the technician's menu, once started
+        self.restart_requested = False
         self._selling_state = ""
 
     @property
@@ -186,6 +114,13 @@ class KioskApp:
 
     def request_stop(self) -> None:
         self.stop_requested.set()
+
+    def request_restart(self) -> None:
+        """The service menu's "restart the app": an orderly stop, then :func:`run_app`'s
+        caller starts the kiosk again (:func:`restart_process`)."""
+        log.warning("restart requested from the service menu")
+        self.restart_requested = True
+        self.request_stop()
 
     def set_maintenance(self, on: bool) -> None:
         """The service menu's switch (shoppers see "temporarily unavailable" while on)."""
@@ -197,6 +132,9 @@ class KioskApp:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
+        early = self._first.early_stop if self._first is not None else None
+        if early is not None and early.requested:  # a signal came while the frame was painted
+            self.request_stop()
         if self.options.duration_s > 0:
             loop.call_later(self.options.duration_s, self.request_stop)
         self.bridge.start_watchdog()
@@ -220,47 +158,86 @@ class KioskApp:
         return 0
 
     async def start(self) -> None:
+        """The attract loop first, then the machine behind it, then READY."""
+        ui = self._take_over_attract_loop()
+        if self._first is None:  # else run_app waited for its paint already
+            try:
+                async with asyncio.timeout(FIRST_FRAME_WAIT_S):
+                    await self.first_frame.wait()
+            except TimeoutError:  # recovery must not wait for a screen that never paints
+                log.warning(
+                    "no frame painted in %.0f s: starting the machine anyway", FIRST_FRAME_WAIT_S
+                )
+        building = asyncio.ensure_future(ui.build_other_screens())
+        try:
+            journey = await self._start_machine()
+            await building
+        finally:
+            building.cancel()
+        ui.vm.attach(journey)  # from now on a touch reaches the journey
+        self._on_machine_started(journey)
+        self.machine_started.set()
+        self.bridge.machine_started()  # READY=1 (the first frame is painted)
+
+    def _take_over_attract_loop(self) -> Ui:
+        """The attract loop's window (shown now unless ``run_app`` did), with the error
+        overlay and crash guard around it; nothing of the machine is loaded yet."""
+        first = self._first or show_attract_loop(self.app, self.options, self.bridge)
+        self.ui = ui = around(first.window, first.ctx, idle_s=self.options.idle_s)
+        ui.guard.install(asyncio.get_running_loop())
+        self.app.lastWindowClosed.connect(self.request_stop)
+        self.bridge.firstFrameDidShow.connect(self._on_first_frame)
+        self.bridge.readyDidSend.connect(self._on_ready)
+        return ui
+
+    async def _start_machine(self) -> ShopperJourney:
+        """Behind the first frame: the machine's modules, the demo's services (started while
+        the machine starts: the device connects when the broker is up), devices, recovery,
+        the journey."""
+        from kiosk.runtime import KioskRuntime
+
         opts = self.options
         config, hardware = opts.config, opts.hardware
         if opts.demo is not None:
-            # Only the broker's address now: the broker, gateway and middleware start after
-            # the first frame (``_start_services``), and the device connects when they are up.
-            self.services = DemoServices(opts.demo.data_dir)
+            from kiosk.demo import DemoServices, demo_config, demo_hardware
+            from kiosk.service.assembly import demo_settings
+
+            demo = opts.demo.options()
+            self.services = DemoServices(demo.data_dir)
             config = demo_config(
-                opts.demo.data_dir,
+                demo.data_dir,
                 self.services.reserve(),
-                card_policy=opts.demo.card_policy,
-                language=opts.demo.language,
+                card_policy=demo.card_policy,
+                language=demo.language,
             )
-            hardware = demo_hardware(opts.catalog, opts.demo.data_dir, reader=opts.demo.reader)
+            config = dataclasses.replace(config, service=demo_settings(demo.data_dir))
+            hardware = demo_hardware(opts.catalog, demo.data_dir, reader=demo.reader)
+            if self._demo_online():
+                self._starting_services = asyncio.ensure_future(self._start_services())
         assert config is not None and hardware is not None
-        self.runtime = KioskRuntime(config, hardware, opts.catalog, on_status=self._status)
-        journey = await self.runtime.start()
-        if opts.demo is not None:
-            assert self.runtime.machine is not None
-            if await seed_stock(self.runtime.machine, self.runtime.items):
-                await journey.refresh()
-        self.notifier.status("building the shopper screens")
-        self.ui = ui = build_ui(
-            self.app,
-            catalog=opts.catalog,
-            journey=journey,
-            language=config.language,
-            idle_s=config.idle_s,
-            prompt_s=config.prompt_s,
-            camera=self.runtime.camera_frames(),
+        self.runtime = runtime = KioskRuntime(
+            config, hardware, opts.catalog, on_status=self._status, restart=self.request_restart
         )
-        ui.guard.install(asyncio.get_running_loop())
+        journey = await runtime.start()
+        if opts.demo is not None:
+            from kiosk.demo import seed_stock
+
+            assert runtime.machine is not None
+            if await seed_stock(runtime.machine, runtime.items):
+                await journey.refresh()
+        return journey
+
+    def _on_machine_started(self, journey: ShopperJourney) -> None:
+        """The runtime is started and the journey attached; READY=1 follows this. What needs
+        both the window and the running machine is wired here."""
+        assert self.ui is not None and self.runtime is not None
+        self.ui.set_camera(self.runtime.camera_frames())
         journey.add_listener(self._on_journey_view)
         self._on_journey_view(journey.view)
-        self.app.lastWindowClosed.connect(self.request_stop)
-        self.bridge.firstFrameDidShow.connect(self._on_first_frame)
-        self.bridge.watch_first_frame(ui.window)
-        if opts.windowed:
-            ui.window.resize(*opts.size)
-            ui.window.show()
-        else:
-            ui.window.showFullScreen()
+        if self.runtime.service is not None:
+            from kiosk.ui.service import install_service_menu
+
+            self.service = install_service_menu(self.ui.window, self.runtime.service)
 
     def _on_journey_view(self, view: View) -> None:
         """Keep systemd's STATUS on whether the machine can sell (``systemctl status``)."""
@@ -275,18 +252,30 @@ class KioskApp:
         log.info("%s", text)
         self.notifier.status(text)
 
-    def _on_first_frame(self, seconds: float) -> None:
-        report: dict[str, object] = {"kiosk": "ready", "firstFrameS": round(seconds, 3)}
+    def _on_first_frame(self, _seconds: float) -> None:
+        """The attract loop is painted (its stdout line is printed by kiosk.ui.startup)."""
+        self.first_frame.set()
+
+    def _on_ready(self, seconds: float) -> None:
+        """The machine runs behind a painted window (printed just before READY=1 goes)."""
+        first = self.bridge.first_frame_s
+        report: dict[str, object] = {
+            "kiosk": "ready",
+            "firstFrameS": round(first, 3) if first is not None else None,
+            "readyS": round(seconds, 3),
+        }
         if self.ui is not None:
-            report["window"] = list(self.ui.window.size().toTuple())
-            report["scale"] = round(self.ui.window.devicePixelRatioF(), 3)
+            report |= window_report(self.ui.window)
         if self.services is not None:
-            online = self.services.broker_url != OFFLINE_BROKER  # its services are starting
-            report |= {"broker": self.services.broker_url, "online": online}
-            report["dataDir"] = str(self.options.demo.data_dir) if self.options.demo else None
-            if online and self._starting_services is None:
-                self._starting_services = asyncio.ensure_future(self._start_services())
+            report |= {"broker": self.services.broker_url, "online": self._demo_online()}
+            report["dataDir"] = str(self.services.data_dir)
         print(json.dumps(report), flush=True)
+
+    def _demo_online(self) -> bool:
+        """Whether the demo's services are there or starting (mosquitto is installed)."""
+        from kiosk.demo import OFFLINE_BROKER
+
+        return self.services is not None and self.services.broker_url != OFFLINE_BROKER
 
     async def _start_services(self) -> None:
         """The demo's broker, gateway and middleware, behind the first frame; if they fail the
@@ -305,6 +294,9 @@ class KioskApp:
         self.bridge.stop_watchdog()
         with contextlib.suppress(TypeError, RuntimeError):
             self.app.lastWindowClosed.disconnect(self.request_stop)
+        if self.service is not None:  # before the menu closes (it ends a technician's session)
+            self.service.uninstall()
+            self.service = None
         if self.runtime is not None:  # the window stays up (out of service) while it stops
             await self.runtime.close()
             self.runtime = None
@@ -341,16 +333,25 @@ class KioskApp:
             vm.viewChanged.disconnect(on_view)
 
 
-def run_app(options: AppOptions, notifier: SystemdNotifier | None = None) -> int:
-    """Run the kiosk on a qasync loop until it is stopped (the ``run`` command)."""
-    qInstallMessageHandler(_qt_message)
-    app = make_application(windowed=options.windowed, size=options.size)
-    loop = qasync.QEventLoop(app)
+def run_app(
+    options: AppOptions, notifier: SystemdNotifier | None = None, first: FirstFrame | None = None
+) -> int:
+    """Run the kiosk on a qasync loop until it is stopped (the ``run`` command); ``first``: its
+    attract loop already painted (:func:`kiosk.ui.startup.show_first_frame`), else shown here
+    first in the same way."""
+    import qasync  # after PySide6: qasync looks for PyQt5, PyQt6 and PySide2 first otherwise
+
+    if first is None:
+        first = show_first_frame(options, notifier)
+    loop = qasync.QEventLoop(first.app)
     asyncio.set_event_loop(loop)
-    kiosk = KioskApp(app, options, notifier)
+    kiosk = KioskApp(first.app, options, first=first)
     try:
-        return int(loop.run_until_complete(kiosk.run()))
+        code = int(loop.run_until_complete(kiosk.run()))
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
         asyncio.set_event_loop(None)
+    if kiosk.restart_requested:
+        restart_process()
+    return code

@@ -22,6 +22,12 @@ table (read by :mod:`hardware.config`).
     loyalty_offline_daily_cap_points = 0  # points redeemable per local day while offline
     timezone = "Europe/Paris"             # the kiosk's local day (default: the catalog's)
 
+    [kiosk.service]                       # the technician's service menu (ServiceSettings)
+    provisioning_file = "/data/perfume-kiosk/config/technician-enrolment.json"
+    export_dir = "/media/usb"             # a USB stick's mount point for exports
+    log_dir = "/data/perfume-kiosk/logs"
+    session_idle_s = 900
+
     [kiosk.offline_caps]                  # capped_offline only (defaults: OfflineCaps)
     per_sale_minor = 2000
     daily_total_minor = 20000
@@ -44,20 +50,25 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hardware.config import HardwareConfig, parse_hardware_config
-from kiosk.journey import JourneyConfig
-from kiosk.machine import MachineConfig
 from kiosk.purchase.model import FlowConfig, UnknownDispensePolicy
 from kiosk.purchase.policy import CardPolicy, OfflineCaps
 from sync.errors import ConfigError, ProtocolError
-from sync.mqtt import BrokerConfig, parse_broker_url
 from sync.protocol import validate_device_id
 
+# Imported where used: the drivers (hardware.config), the machine and journey (sync.engine,
+# SQLAlchemy) and paho (sync.mqtt) are not needed to paint the attract loop's first frame.
+if TYPE_CHECKING:
+    from hardware.config import HardwareConfig
+    from kiosk.journey import JourneyConfig
+    from kiosk.machine import MachineConfig
+    from sync.mqtt import BrokerConfig
+
 LANGUAGE_CODES = ("en", "fr", "ar")
+RECEIPT_BASE_URL = "https://receipts.sillage.example/r/"  # JourneyConfig's default
 DEFAULT_CONFIG = Path("/etc/perfume-kiosk/kiosk.toml")
 _KNOWN = frozenset(
     {
@@ -79,17 +90,39 @@ _KNOWN = frozenset(
         "spray_countdown_s",
         "loyalty_offline_daily_cap_points",
         "timezone",
+        "service",
     }
 )
 _CAPS = frozenset(
     {"per_sale_minor", "daily_total_minor", "max_pending", "max_age_s", "exclude_bottles"}
 )
+_SERVICE = frozenset(
+    {"provisioning_file", "export_dir", "export_require_mount", "log_dir", "session_idle_s"}
+)
+DEFAULT_ENROLMENT = Path("/data/perfume-kiosk/config/technician-enrolment.json")
 EnumT = TypeVar("EnumT", bound=enum.Enum)
 _REQUIRED: Any = object()
 
 
 class KioskConfigError(ConfigError):
     """The kiosk configuration is missing, unreadable or wrong; the message names the field."""
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """The ``[kiosk.service]`` table: where the technician's service menu reads and writes.
+
+    ``provisioning_file``: the first technician's enrolment (written by first-boot
+    provisioning, consumed and deleted by the menu); ``export_dir``: where a USB stick is
+    mounted for log and audit exports (``export_require_mount``: refuse a plain folder);
+    ``log_dir``: the kiosk's log files the export copies; ``session_idle_s``: a technician's
+    session ends after this long without a touch (15 minutes)."""
+
+    provisioning_file: Path | None = None
+    export_dir: Path = Path("/media/usb")
+    export_require_mount: bool = True
+    log_dir: Path | None = None
+    session_idle_s: float = 900.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,12 +143,15 @@ class KioskConfig:
     idle_s: float = 60.0
     prompt_s: int = 10
     language: str = "en"
-    receipt_base_url: str = JourneyConfig.receipt_base_url
+    receipt_base_url: str = RECEIPT_BASE_URL
     spray_countdown_s: float = 3.0
     loyalty_offline_daily_cap_points: int = 0
     timezone: str | None = None  # None: the catalog's zone
+    service: ServiceSettings = field(default_factory=ServiceSettings)
 
     def broker(self) -> BrokerConfig:
+        from sync.mqtt import BrokerConfig
+
         def text(path: Path | None) -> str | None:
             return None if path is None else str(path)
 
@@ -139,6 +175,8 @@ class KioskConfig:
         )
 
     def machine(self) -> MachineConfig:
+        from kiosk.machine import MachineConfig
+
         return MachineConfig(
             device_id=self.device_id,
             data_dir=self.data_dir,
@@ -147,6 +185,8 @@ class KioskConfig:
         )
 
     def journey(self) -> JourneyConfig:
+        from kiosk.journey import JourneyConfig
+
         return JourneyConfig(receipt_base_url=self.receipt_base_url)
 
 
@@ -190,6 +230,8 @@ def load_config(path: str | Path) -> AppConfig:
     if unknown:
         raise KioskConfigError(f"{where}: [{unknown[0]}] is not a known table (kiosk, hardware)")
     kiosk = parse_kiosk_config(document["kiosk"], where=where, base=path.resolve().parent)
+    from hardware.config import parse_hardware_config  # the drivers: only for a configured machine
+
     hardware = parse_hardware_config(document["hardware"], where=where)
     if not hardware.card_readers:
         raise KioskConfigError(f"{where}: hardware.card_readers must list at least one reader")
@@ -207,6 +249,8 @@ def parse_kiosk_config(table: object, *, where: str = "<config>", base: Path) ->
     except ProtocolError as exc:
         r.fail("device_id", str(exc).removeprefix("bad device id "))
     broker_url = r.text("broker_url")
+    from sync.mqtt import parse_broker_url  # paho: only for a configured machine
+
     try:
         tls, _host, _port = parse_broker_url(broker_url)
     except ConfigError as exc:
@@ -235,12 +279,13 @@ def parse_kiosk_config(table: object, *, where: str = "<config>", base: Path) ->
         idle_s=r.number("idle_s", 60.0, lo=5.0, hi=3600.0),
         prompt_s=r.integer("prompt_s", 10, lo=1, hi=120),
         language=r.one_of("language", LANGUAGE_CODES, "en"),
-        receipt_base_url=r.url("receipt_base_url", JourneyConfig.receipt_base_url),
+        receipt_base_url=r.url("receipt_base_url", RECEIPT_BASE_URL),
         spray_countdown_s=r.number("spray_countdown_s", 3.0, lo=0.0, hi=10.0),
         loyalty_offline_daily_cap_points=r.integer(
             "loyalty_offline_daily_cap_points", 0, lo=0, hi=1_000_000
         ),
         timezone=_zone(r),
+        service=_service(r),
     )
 
 
@@ -262,6 +307,24 @@ def _catalog_timezone(path: Path) -> str:
     except (OSError, ValueError, AttributeError):
         return "UTC"
     return zone if isinstance(zone, str) and zone else "UTC"
+
+
+def _service(r: _Reader) -> ServiceSettings:
+    """``[kiosk.service]``; without ``provisioning_file``, the first-boot provisioning's file
+    when it is there (a fresh machine's first technician)."""
+    d = ServiceSettings()
+    table = r.table.get("service", {})
+    s = _Reader(table, f"{r.where}.service", r.base, known=_SERVICE)
+    provisioning = s.path("provisioning_file") if "provisioning_file" in table else None
+    if provisioning is None and DEFAULT_ENROLMENT.is_file():
+        provisioning = DEFAULT_ENROLMENT
+    return ServiceSettings(
+        provisioning_file=provisioning,
+        export_dir=s.path("export_dir") if "export_dir" in table else d.export_dir,
+        export_require_mount=s.flag("export_require_mount", d.export_require_mount),
+        log_dir=s.path("log_dir") if "log_dir" in table else None,
+        session_idle_s=s.number("session_idle_s", d.session_idle_s, lo=60.0, hi=3600.0),
+    )
 
 
 def _caps(r: _Reader) -> OfflineCaps:

@@ -1,7 +1,7 @@
 """The kiosk's Qt-free core for one configuration: devices, machine, shopper journey, scanners.
 
-:class:`KioskRuntime` is what ``kiosk/app.py`` starts before it builds the screens (and what a
-headless harness or benchmark can start without Qt): it opens every configured device
+:class:`KioskRuntime` is what ``kiosk/app.py`` starts behind the attract loop's first frame (and
+what a headless harness or benchmark can start without Qt): it opens every configured device
 (:func:`hardware.config.open_devices`), starts the :class:`~kiosk.machine.Machine` (ledger,
 sync engine, payments, settlement worker; start-up recovery runs before any sale), resolves the
 catalog's offers to the dispenser's channels and slots with their calibrated doses, builds the
@@ -16,51 +16,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hardware.config import Devices, HardwareConfig, open_devices
 from hardware.scanner import LoyaltyScanner, ScanDidDecode, ScannerEvent
 from kiosk.catalog import Catalog
 from kiosk.config import KioskConfig
-from kiosk.demo import DemoOptions
 from kiosk.journey import Screen, ShopperJourney
 from kiosk.journey.points import spendable_points
+from kiosk.launch import PORTRAIT as PORTRAIT  # re-exported: bench/_kiosk.py
 from kiosk.machine import Machine, MachineConfig
 from kiosk.purchase.items import dispensables
 from kiosk.purchase.model import Dispensable
 from kiosk.purchase.recovery import RecoveryReport
+from kiosk.service.hextrace import HexTraceHub
 
 if TYPE_CHECKING:
     from hardware.scanner.camera import CameraLoyaltyScanner
+    from kiosk.service.menu import ServiceMenu
 
 log = logging.getLogger(__name__)
 StatusHook = Callable[[str], None]
 SCAN_SCREENS = frozenset({Screen.LOYALTY, Screen.CHECKOUT})
 REFRESH_S = 5.0
-PORTRAIT = (1080, 1920)
-LANDSCAPE = (1920, 1080)
-
-
-@dataclass(frozen=True)
-class AppOptions:
-    """What ``perfume-kiosk run`` starts: a configured machine (``config`` + ``hardware``) or
-    the demo (``demo``), and how it is shown."""
-
-    catalog: Catalog
-    config: KioskConfig | None = None
-    hardware: HardwareConfig | None = None
-    demo: DemoOptions | None = None
-    windowed: bool = False
-    landscape: bool = False
-    duration_s: float = 0.0  # stop after this long (0: run until stopped)
-    started_at: float = field(default_factory=time.monotonic)
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return LANDSCAPE if self.landscape else PORTRAIT
 
 
 class KioskRuntime:
@@ -73,6 +52,8 @@ class KioskRuntime:
         machine_config: MachineConfig | None = None,
         on_status: StatusHook | None = None,
         refresh_s: float = REFRESH_S,
+        restart: Callable[[], None] | None = None,
+        with_service: bool = True,
     ) -> None:
         self.config = config
         self.hardware = hardware
@@ -87,6 +68,12 @@ class KioskRuntime:
         self._journey: ShopperJourney | None = None
         self._scanners: list[LoyaltyScanner] = []
         self._refresher: asyncio.Task[None] | None = None
+        self.traces = HexTraceHub()  # the drivers' trace hooks, for the service menu
+        self.restart = restart
+        self.with_service = with_service
+        self.service: ServiceMenu | None = None
+        self._board_doses: dict[int, int] = {}
+        self._log_file: logging.Handler | None = None
 
     @property
     def journey(self) -> ShopperJourney:
@@ -105,7 +92,7 @@ class KioskRuntime:
 
     async def _start(self) -> ShopperJourney:
         self._status("opening devices")
-        self.devices = devices = await open_devices(self.hardware)
+        self.devices = devices = await open_devices(self.hardware, trace=self.traces.hook)
         if not devices.card_readers or devices.dispenser is None:
             raise RuntimeError("the hardware configuration needs a card reader and a dispenser")
         if len(devices.card_readers) > 1:
@@ -118,9 +105,8 @@ class KioskRuntime:
         )
         self.recovery = await self.machine.start()
         status = await devices.dispenser.read_status()
-        self.items = dispensables(
-            self.catalog, {c: level.dose_ul for c, level in status.channels.items()}
-        )
+        self._board_doses = {c: level.dose_ul for c, level in status.channels.items()}
+        self.items = dispensables(self.catalog, self._board_doses)
         assert self.machine.engine is not None
         self._journey = ShopperJourney(
             catalog=self.catalog,
@@ -134,11 +120,56 @@ class KioskRuntime:
             if scanner is not None:
                 scanner.add_listener(self._on_scanner_event)
                 self._scanners.append(scanner)
+        if self.with_service:
+            await self._start_service()
         await self._journey.refresh()
         self._refresher = asyncio.get_running_loop().create_task(
             self._refresh_loop(), name="journey-refresh"
         )
         return self._journey
+
+    async def _start_service(self) -> None:
+        """The technician's menu around the started machine: maintenance mode and calibrated
+        doses follow it from now on (kiosk/service/assembly.py)."""
+        from kiosk.service.assembly import attach_log_file, build_service_menu, service_config
+
+        assert self.machine is not None and self.devices is not None
+        assert self.machine.engine is not None and self.machine.settlement is not None
+        dispenser = self.devices.dispenser
+        assert dispenser is not None  # checked in _start
+        settings = self.config.service
+        if settings.log_dir is not None:
+            self._log_file = attach_log_file(settings.log_dir)
+        self._status("starting the service menu")
+        scanners = [s for s in (self.devices.scanner, self.devices.camera) if s is not None]
+        menu = build_service_menu(
+            service_config(
+                data_dir=self.config.data_dir,
+                provisioning_file=settings.provisioning_file,
+                export_dir=settings.export_dir,
+                export_require_mount=settings.export_require_mount,
+                log_dir=settings.log_dir,
+                session_idle_s=settings.session_idle_s,
+            ),
+            engine=self.machine.engine,
+            dispenser=dispenser,
+            catalog=self.catalog,
+            settlement=self.machine.settlement,
+            readers=self.devices.card_readers,
+            scanners=scanners,
+            traces=self.traces,
+            restart=self.restart,
+        )
+        await menu.start()
+        self.service = menu
+        menu.bind_maintenance(self.journey.set_maintenance)
+        menu.bind_doses(self._apply_doses)
+
+    def _apply_doses(self, calibrated: dict[int, int]) -> None:
+        """Calibrated doses (the service menu's) over the board's reported ones."""
+        self.items = dispensables(self.catalog, {**self._board_doses, **calibrated})
+        if self._journey is not None:
+            self._journey.items = dict(self.items)
 
     def camera_frames(self) -> CameraLoyaltyScanner | None:
         """The camera scanner, if one is fitted: the loyalty screen previews its frames."""
@@ -178,6 +209,9 @@ class KioskRuntime:
         for scanner in self._scanners:
             scanner.remove_listener(self._on_scanner_event)
         self._scanners.clear()
+        if self.service is not None:
+            await self.service.close()  # ends a technician's session (audited) first
+            self.service = None
         if self._journey is not None:
             await self._journey.close()  # its balance look-ups use the machine's RPC client
         if self.machine is not None:
@@ -186,3 +220,8 @@ class KioskRuntime:
         if self.devices is not None:
             await self.devices.close()
             self.devices = None
+        if self._log_file is not None:
+            from kiosk.service.assembly import detach_log_file
+
+            detach_log_file(self._log_file)
+            self._log_file = None

@@ -2,7 +2,9 @@
 "still there?" prompt, and the reach mode that moves every control into the lower half.
 
 The window switches the stack to the view's screen and asks that screen to render it; on a
-language or display-settings change it re-applies the style sheet and re-renders.
+language or display-settings change it re-applies the style sheet and re-renders. Screens can
+be added after the window is shown (:meth:`KioskWindow.add_screen`): the running kiosk paints
+the attract loop first and builds the others behind it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
-from kiosk.journey import Screen, View
+from kiosk.journey.view import Screen, View
 from kiosk.ui.i18n import LANGUAGES
 from kiosk.ui.idle import IdleWatcher
 from kiosk.ui.screens.base import ScreenBase, UiContext
@@ -137,6 +139,17 @@ class KioskWindow(QWidget):
     @property
     def current(self) -> ScreenBase | None:
         return self._current
+
+    def add_screen(self, screen: Screen, page: ScreenBase) -> None:
+        """Add a screen built after the window (shown at once if the view is already on it)."""
+        if screen in self.screens:
+            raise ValueError(f"the window has a {screen.value} screen already")
+        self.screens[screen] = page
+        # Not the current page: its size must not count in the stack's minimum size.
+        page.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.stack.addWidget(page)
+        if self.ctx.vm.view.screen is screen:
+            self._on_vm_view_changed(self.ctx.vm.view)
 
     def refresh(self) -> None:
         """Re-style and re-render everything (language or display settings changed)."""

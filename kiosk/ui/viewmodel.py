@@ -4,14 +4,25 @@ Screens connect to :attr:`JourneyViewModel.viewChanged` and call its methods; a 
 await (pay, cancel) is a one-line ``@asyncSlot`` adapter in the screen calling the coroutine
 here, which tests await directly. Without a journey (``journey=None``) the view-model only
 shows the views it is given: the screenshot tool renders every screen that way.
+
+The running kiosk paints its attract loop before its machine has started, so its view-model
+is made ``starting=True`` without a journey and :meth:`JourneyViewModel.attach` gives it the
+journey once the machine runs (start-up recovery done). Until then every shopper action is a
+no-op, so nothing reaches a half-started machine; a touch emits ``touchedWhileStarting`` (the
+attract loop says "one moment").
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.journey import ShopperJourney, View
-from kiosk.purchase.model import PurchaseResult
+from kiosk.journey.view import View
+
+if TYPE_CHECKING:  # the journey brings the purchase flow and the sync engine
+    from kiosk.journey import ShopperJourney
+    from kiosk.purchase.model import PurchaseResult
 
 
 class DisplaySettings(QObject):
@@ -40,17 +51,32 @@ class DisplaySettings(QObject):
 
 class JourneyViewModel(QObject):
     viewChanged = Signal(object)  # View
+    touchedWhileStarting = Signal()  # a touch before the journey was attached: nothing starts
 
-    def __init__(self, journey: ShopperJourney | None) -> None:
+    def __init__(self, journey: ShopperJourney | None = None, *, starting: bool = False) -> None:
         super().__init__()
-        self.journey = journey
-        self._view = journey.view if journey is not None else View()
+        self.journey: ShopperJourney | None = None
+        self._starting = starting
+        self._view = View()
         if journey is not None:
-            journey.add_listener(self._on_journey_view)
+            self.attach(journey)
 
     @property
     def view(self) -> View:
         return self._view
+
+    @property
+    def starting(self) -> bool:
+        """A live kiosk whose machine is not started yet: the journey comes by :meth:`attach`."""
+        return self._starting and self.journey is None
+
+    def attach(self, journey: ShopperJourney) -> None:
+        """Follow ``journey`` from now on (once: a view-model serves one journey)."""
+        if self.journey is not None:
+            raise RuntimeError("the view-model already follows a journey")
+        self.journey = journey
+        journey.add_listener(self._on_journey_view)
+        self._on_journey_view(journey.view)
 
     def show(self, view: View) -> None:
         """Display ``view`` as is (screenshots and previews; a live journey overrides it)."""
@@ -64,6 +90,8 @@ class JourneyViewModel(QObject):
     def touch(self) -> None:
         if self.journey:
             self.journey.touch()
+        elif self._starting:
+            self.touchedWhileStarting.emit()
 
     def browse(self, family_id: str | None = None) -> None:
         if self.journey:

@@ -19,13 +19,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
-from hardware.config import ReaderKind
 from kiosk.app import KioskApp, build_ui
 from kiosk.catalog import Catalog
-from kiosk.demo import DemoOptions, demo_catalog_path
 from kiosk.journey import Screen
+from kiosk.launch import AppOptions, DemoRequest, demo_catalog_path
 from kiosk.purchase.states import PurchaseState
-from kiosk.runtime import AppOptions
 from tests.support.loops import install_loop
 from tests.support.waiting import until
 
@@ -62,17 +60,18 @@ def raising_button() -> QPushButton:
 
 @asynccontextmanager
 async def running_kiosk(qapp: QApplication, data_dir: Path) -> AsyncIterator[KioskApp]:
-    """The demo kiosk (MDB reader: it sells offline too) until its first frame; stopped in
-    order afterwards, also when the test failed (no Mosquitto left behind)."""
+    """The demo kiosk (MDB reader: it sells offline too) once its machine runs behind the
+    painted window; stopped in order afterwards, also when the test failed (no Mosquitto left
+    behind)."""
     options = AppOptions(
         catalog=Catalog.load(demo_catalog_path()),
-        demo=DemoOptions(data_dir=data_dir, reader=ReaderKind.MDB),
+        demo=DemoRequest(data_dir=data_dir, reader="mdb"),
         windowed=True,
     )
     kiosk = KioskApp(qapp, options)
     runner = asyncio.ensure_future(kiosk.run())
     try:
-        await until(lambda: kiosk.bridge.first_frame_s is not None or runner.done(), 60, "a frame")
+        await until(lambda: kiosk.machine_started.is_set() or runner.done(), 60, "the machine")
         assert not runner.done()
         yield kiosk
         assert not runner.done()  # still running after everything the test did

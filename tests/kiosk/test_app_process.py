@@ -1,8 +1,9 @@
 """``perfume-kiosk run`` as systemd runs it: a real process with the offscreen Qt platform, a
-real NOTIFY_SOCKET datagram socket made by the test, a tmp data dir. READY=1 comes from the
-kiosk itself (not from Mosquitto, its child) once the window is painted, the watchdog is pinged
-from the event loop, SIGTERM stops everything in order with status 0 and a consistent ledger,
-and a broken configuration is one line and status 2."""
+real NOTIFY_SOCKET datagram socket made by the test, a tmp data dir. The attract loop is
+painted first (``{"kiosk": "first-frame"}``), READY=1 comes from the kiosk itself (not from
+Mosquitto, its child) once the machine runs behind it, the watchdog is pinged from the event
+loop, SIGTERM stops everything in order with status 0 and a consistent ledger (also while the
+machine is still starting), and a broken configuration is one line and status 2."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,10 +130,11 @@ def test_ready_after_the_first_frame_watchdog_pings_and_sigterm_exits_0(
     assert status.split(": ")[-1] in ("selling", "cards_offline")  # what the shopper can do
     statuses = [n for n in notify.notes if n.at <= ready.at and n.lines[0].startswith("STATUS=")]
     assert [n for n in statuses if "recovering open transactions" in n.lines[0]]
-    stdout = (tmp_path / "stdout.txt").read_text()
-    report = json.loads(stdout.splitlines()[0])  # printed at the first frame
-    assert report["kiosk"] == "ready" and report["firstFrameS"] > 0
-    assert report["window"] == [1080, 1920]  # portrait, in the screens' own pixels
+    first, report = (json.loads(x) for x in (tmp_path / "stdout.txt").read_text().splitlines())
+    assert first["kiosk"] == "first-frame" and first["firstFrameS"] > 0  # the attract loop
+    assert report["kiosk"] == "ready"  # printed just before READY=1, the machine running
+    assert report["firstFrameS"] == first["firstFrameS"] <= report["readyS"]
+    assert report["window"] == first["window"] == [1080, 1920]  # portrait, the screens' pixels
     assert 0 < report["scale"] < 1  # the offscreen desktop is smaller: scaled down to fit
     pings = 0
     while pings < 3:  # every 0.5 s (half of WATCHDOG_USEC), from the running event loop
@@ -156,21 +159,64 @@ def test_ready_after_the_first_frame_watchdog_pings_and_sigterm_exits_0(
         ledger.close()
 
 
+def stdout_report(tmp_path: Path, proc: subprocess.Popen[bytes], kind: str) -> dict[str, Any]:
+    """Wait for the ``{"kiosk": kind}`` line on the kiosk's stdout (it is still running)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for line in (tmp_path / "stdout.txt").read_text().splitlines():
+            report: dict[str, Any] = json.loads(line)
+            if report.get("kiosk") == kind:
+                return report
+        assert proc.poll() is None, (tmp_path / "stderr.txt").read_text()[-3000:]
+        time.sleep(0.05)
+    raise AssertionError(f"no {kind} line within 60 s")
+
+
+def stop(tmp_path: Path, proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0, (tmp_path / "stderr.txt").read_text()[-3000:]
+    assert "Traceback" not in (tmp_path / "stderr.txt").read_text()
+
+
+def last_seq(tmp_path: Path) -> int:
+    ledger = Ledger.open(tmp_path / "demo" / "device", DEMO_DEVICE)
+    try:
+        return ledger.status().last_seq
+    finally:
+        ledger.close()
+
+
 def test_duration_stops_by_itself_and_a_restart_reuses_the_data_dir(
     tmp_path: Path, kiosks: list[subprocess.Popen[bytes]]
 ) -> None:
+    # --duration stops it wherever it is: painting, starting the machine, or running.
     first = start(tmp_path, kiosks, *demo(tmp_path), "--duration", "2")
     assert first.wait(timeout=60) == 0, (tmp_path / "stderr.txt").read_text()[-3000:]
-    ledger = Ledger.open(tmp_path / "demo" / "device", DEMO_DEVICE)
-    seq = ledger.status().last_seq
-    ledger.close()
-    again = start(tmp_path, kiosks, *demo(tmp_path), "--landscape", "--duration", "2")
-    assert again.wait(timeout=60) == 0, (tmp_path / "stderr.txt").read_text()[-3000:]
-    report = json.loads((tmp_path / "stdout.txt").read_text().splitlines()[0])
-    assert report["window"] == [1920, 1080]
-    ledger = Ledger.open(tmp_path / "demo" / "device", DEMO_DEVICE)
-    assert ledger.status().last_seq == seq  # stock is seeded once, not at every start
-    ledger.close()
+    assert "Traceback" not in (tmp_path / "stderr.txt").read_text()
+    second = start(tmp_path, kiosks, *demo(tmp_path))
+    stdout_report(tmp_path, second, "ready")  # the stock is seeded before READY
+    stop(tmp_path, second)
+    seq = last_seq(tmp_path)
+    assert seq > 0
+    again = start(tmp_path, kiosks, *demo(tmp_path), "--landscape")
+    assert stdout_report(tmp_path, again, "first-frame")["window"] == [1920, 1080]
+    stdout_report(tmp_path, again, "ready")
+    stop(tmp_path, again)
+    assert last_seq(tmp_path) == seq  # stock is seeded once, not at every start
+
+
+def test_sigterm_while_the_machine_starts_behind_the_first_frame_exits_0(
+    tmp_path: Path, kiosks: list[subprocess.Popen[bytes]]
+) -> None:
+    """The benchmark's moment: stopped right after the attract loop is painted, while the
+    machine's modules load and it starts, the kiosk still stops in order."""
+    proc = start(tmp_path, kiosks, *demo(tmp_path))
+    stdout_report(tmp_path, proc, "first-frame")
+    stop(tmp_path, proc)
+    lines = (tmp_path / "stdout.txt").read_text().splitlines()
+    assert json.loads(lines[0])["kiosk"] == "first-frame"
+    errors = [x for x in (tmp_path / "stderr.txt").read_text().splitlines() if " ERROR " in x]
+    assert errors == []  # an orderly stop, even half-way through starting
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
-"""The window's systemd side in-process: READY=1 only once the window has been painted,
-watchdog pings from a Qt timer at half the timeout (so they stop when the loop stalls), and
-the scale that fits a 1080 × 1920 window on a smaller desktop."""
+"""The window's systemd side in-process: READY=1 only once the window has been painted and
+the machine runs (in either order), watchdog pings from a Qt timer at half the timeout (so they
+stop when the loop stalls), and the scale that fits a 1080 × 1920 window on a smaller desktop."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
-from kiosk.app import fit_factor
 from kiosk.sdnotify import SystemdNotifier, socket_address
+from kiosk.ui.startup import fit_factor
 from kiosk.ui.systemd import SystemdBridge
 
 
@@ -51,6 +51,7 @@ class PaintCounter(QObject):
 def test_ready_is_sent_after_the_first_paint_and_only_once(
     qapp: QApplication, qtbot: QtBot, listener: tuple[socket.socket, str]
 ) -> None:
+    """The machine already runs: READY=1 goes with the first painted frame."""
     sock, name = listener
     notifier = SystemdNotifier(name)
     bridge = SystemdBridge(notifier)
@@ -59,16 +60,44 @@ def test_ready_is_sent_after_the_first_paint_and_only_once(
     counter = PaintCounter()
     window.installEventFilter(counter)
     bridge.watch_first_frame(window)
+    bridge.machine_started()
     qapp.processEvents()
     assert drain(sock) == [] and bridge.first_frame_s is None  # not shown, not painted
-    with qtbot.waitSignal(bridge.firstFrameDidShow, timeout=10_000):
+    with qtbot.waitSignal(bridge.readyDidSend, timeout=10_000):
         window.show()
     assert counter.paints >= 1 and bridge.first_frame_s is not None
+    assert bridge.ready_s is not None and bridge.ready_s >= bridge.first_frame_s
     assert drain(sock) == [["READY=1", f"STATUS={bridge.ready_status}"]]
     window.update()
     qtbot.waitUntil(lambda: counter.paints >= 2)
+    bridge.machine_started()  # again: nothing more
     qapp.processEvents()
     assert drain(sock) == []  # later frames say nothing
+    notifier.close()
+
+
+def test_a_painted_frame_is_not_ready_until_the_machine_runs(
+    qapp: QApplication, qtbot: QtBot, listener: tuple[socket.socket, str]
+) -> None:
+    """The kiosk paints its attract loop before its machine has started: the first frame is
+    announced (the benchmark's moment) but READY=1 waits for the machine."""
+    sock, name = listener
+    notifier = SystemdNotifier(name)
+    bridge = SystemdBridge(notifier)
+    readies: list[float] = []
+    bridge.readyDidSend.connect(readies.append)
+    window = QLabel("kiosk")
+    qtbot.addWidget(window)
+    bridge.watch_first_frame(window)
+    with qtbot.waitSignal(bridge.firstFrameDidShow, timeout=10_000):
+        window.show()
+    qapp.processEvents()
+    assert bridge.first_frame_s is not None
+    assert drain(sock) == [] and readies == [] and not notifier.ready_sent
+    bridge.machine_started()
+    assert drain(sock) == [["READY=1", f"STATUS={bridge.ready_status}"]]
+    assert readies == [bridge.ready_s] and bridge.ready_s is not None
+    assert bridge.ready_s >= bridge.first_frame_s
     notifier.close()
 
 

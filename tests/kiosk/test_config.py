@@ -11,6 +11,7 @@ from hardware.config import HardwareConfigError, ReaderKind
 from kiosk.config import (
     DEFAULT_CONFIG,
     KioskConfigError,
+    ServiceSettings,
     default_config_path,
     load_config,
 )
@@ -146,6 +147,24 @@ BROKEN = [
         "true or false",
     ),
     (
+        "service key",
+        MINIMAL + "[kiosk.service]\nexport = 'usb'\n",
+        "kiosk.service.export",
+        "not a known key",
+    ),
+    (
+        "service idle",
+        MINIMAL + "[kiosk.service]\nsession_idle_s = 5\n",
+        "kiosk.service.session_idle_s",
+        "between 60 and 3600",
+    ),
+    (
+        "service mount flag",
+        MINIMAL + "[kiosk.service]\nexport_require_mount = 'no'\n",
+        "kiosk.service.export_require_mount",
+        "true or false",
+    ),
+    (
         "tls on plain mqtt",
         MINIMAL + f'ca_file = "{CATALOG}"\n',
         "kiosk.ca_file",
@@ -215,3 +234,26 @@ def test_default_path_follows_the_environment() -> None:
     assert default_config_path({"PERFUME_KIOSK_DATA": "/data/pk"}) == Path("/data/pk/kiosk.toml")
     env = {"PERFUME_KIOSK_DATA": "/data/pk", "PERFUME_KIOSK_CONFIG": "/etc/pk.toml"}
     assert default_config_path(env) == Path("/etc/pk.toml")
+
+
+def test_the_service_table(tmp_path: Path) -> None:
+    default = load_config(write(tmp_path, MINIMAL)).kiosk.service
+    assert default == ServiceSettings()  # no provisioning file on this machine's /data
+    assert (default.export_dir, default.export_require_mount) == (Path("/media/usb"), True)
+    assert default.session_idle_s == 900.0  # 15 minutes
+    text = MINIMAL + (
+        "[kiosk.service]\n"
+        'provisioning_file = "enrol.json"\n'
+        'export_dir = "/mnt/stick"\n'
+        "export_require_mount = false\n"
+        'log_dir = "logs"\n'
+        "session_idle_s = 600\n"
+    )
+    service = load_config(write(tmp_path, text)).kiosk.service
+    assert service == ServiceSettings(
+        provisioning_file=tmp_path / "enrol.json",
+        export_dir=Path("/mnt/stick"),
+        export_require_mount=False,
+        log_dir=tmp_path / "logs",
+        session_idle_s=600.0,
+    )

@@ -44,7 +44,11 @@ async def test_offline_with_the_terminal_cards_are_unavailable_and_maintenance_b
     runtime._status = statuses.append
     journey = await runtime.start()
     try:
-        assert statuses == ["opening devices", "recovering open transactions"]
+        assert statuses == [
+            "opening devices",
+            "recovering open transactions",
+            "starting the service menu",
+        ]
         assert runtime.recovery is not None and runtime.recovery.examined == 0
         assert set(runtime.items) == {o.sku for o in catalog.offers}
         assert journey.view.unavailable is Unavailable.CARDS_OFFLINE and journey.view.cards_offline

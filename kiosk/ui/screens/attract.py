@@ -1,12 +1,15 @@
 """The attract loop: featured scents and promotions cross-fading, "touch to start".
 
 Slides come from the catalog (products in catalog order, promotions by label); a touch
-anywhere starts the journey. The slide timer runs only while the screen is shown.
+anywhere starts the journey. The slide timer runs only while the screen is shown. This is the
+running kiosk's first frame, painted before its machine has started: a touch then starts
+nothing and "Touch to discover your scent" becomes "One moment, please" until the journey is
+attached (the view-model's ``touchedWhileStarting``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEasingCurve, QPropertyAnimation, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEasingCurve, QPropertyAnimation, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QGraphicsOpacityEffect, QVBoxLayout, QWidget
 
@@ -50,6 +53,8 @@ class AttractScreen(ScreenBase):
         self._timer = QTimer(self)
         self._timer.setInterval(SLIDE_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
+        self._asked_to_wait = False
+        self.vm.touchedWhileStarting.connect(self._on_touched_while_starting)
 
     def slides(self) -> list[tuple[str, str, str, str]]:
         """(kicker, headline, detail, image) for each slide: promotions first, then scents."""
@@ -70,7 +75,16 @@ class AttractScreen(ScreenBase):
         self.headline.setText(headline)
         self.detail.setText(detail)
         self.image.set_path(image)
-        self.touch.setText(self.tr("Touch to discover your scent"))
+        self.touch.setText(self._touch_text())
+
+    def _touch_text(self) -> str:
+        if self._asked_to_wait and self.vm.starting:
+            return one_moment()
+        return self.tr("Touch to discover your scent")
+
+    def _on_touched_while_starting(self) -> None:
+        self._asked_to_wait = True
+        self.touch.setText(self._touch_text())
 
     def entered(self, view: View) -> None:
         self._slide = 0
@@ -91,3 +105,9 @@ class AttractScreen(ScreenBase):
         self._anim.setStartValue(0.0)
         self._anim.setEndValue(1.0)
         self._anim.start()
+
+
+def one_moment() -> str:
+    """The unavailable screen's words (translated there): the machine is still starting. At
+    module level, after the class: lupdate would give the class's own texts this context."""
+    return QCoreApplication.translate("UnavailableScreen", "One moment, please")

@@ -1,33 +1,45 @@
-"""Every shopper screen, built for one :class:`UiContext`."""
+"""Every shopper screen, built for one :class:`UiContext`.
+
+Each screen's module is imported when that screen is first built, so the running kiosk's first
+frame (the attract loop alone, :data:`FIRST`) does not wait for the other screens' modules and
+widgets; it builds them in the loop's idle turns afterwards (``kiosk/app.py``).
+"""
 
 from __future__ import annotations
 
-from kiosk.journey import Screen
-from kiosk.ui.screens.attract import AttractScreen
+import importlib
+from collections.abc import Iterable
+
+from kiosk.journey.view import Screen
 from kiosk.ui.screens.base import ScreenBase, UiContext
-from kiosk.ui.screens.browse import BrowseScreen
-from kiosk.ui.screens.checkout import CheckoutScreen
-from kiosk.ui.screens.dispensing import DispensingScreen
-from kiosk.ui.screens.done import DoneScreen
-from kiosk.ui.screens.finder import FinderScreen
-from kiosk.ui.screens.loyalty import LoyaltyScreen
-from kiosk.ui.screens.payment import PaymentScreen
-from kiosk.ui.screens.product import ProductScreen
-from kiosk.ui.screens.unavailable import UnavailableScreen
 
-SCREENS: dict[Screen, type[ScreenBase]] = {
-    Screen.ATTRACT: AttractScreen,
-    Screen.BROWSE: BrowseScreen,
-    Screen.FINDER: FinderScreen,
-    Screen.PRODUCT: ProductScreen,
-    Screen.LOYALTY: LoyaltyScreen,
-    Screen.CHECKOUT: CheckoutScreen,
-    Screen.PAYMENT: PaymentScreen,
-    Screen.DISPENSING: DispensingScreen,
-    Screen.DONE: DoneScreen,
-    Screen.UNAVAILABLE: UnavailableScreen,
+# Each screen's class, as (module, class name) under kiosk.ui.screens.
+SCREENS: dict[Screen, tuple[str, str]] = {
+    Screen.ATTRACT: ("attract", "AttractScreen"),
+    Screen.BROWSE: ("browse", "BrowseScreen"),
+    Screen.FINDER: ("finder", "FinderScreen"),
+    Screen.PRODUCT: ("product", "ProductScreen"),
+    Screen.LOYALTY: ("loyalty", "LoyaltyScreen"),
+    Screen.CHECKOUT: ("checkout", "CheckoutScreen"),
+    Screen.PAYMENT: ("payment", "PaymentScreen"),
+    Screen.DISPENSING: ("dispensing", "DispensingScreen"),
+    Screen.DONE: ("done", "DoneScreen"),
+    Screen.UNAVAILABLE: ("unavailable", "UnavailableScreen"),
 }
+FIRST = (Screen.ATTRACT,)  # what the first frame shows
 
 
-def build_screens(ctx: UiContext) -> dict[Screen, ScreenBase]:
-    return {screen: cls(ctx) for screen, cls in SCREENS.items()}
+def screen_class(screen: Screen) -> type[ScreenBase]:
+    module, name = SCREENS[screen]
+    cls: type[ScreenBase] = getattr(importlib.import_module(f"kiosk.ui.screens.{module}"), name)
+    return cls
+
+
+def build_screen(ctx: UiContext, screen: Screen) -> ScreenBase:
+    return screen_class(screen)(ctx)
+
+
+def build_screens(ctx: UiContext, only: Iterable[Screen] | None = None) -> dict[Screen, ScreenBase]:
+    """The screens ``only`` names (default: every one), in :data:`SCREENS` order."""
+    wanted = set(SCREENS if only is None else only)
+    return {screen: build_screen(ctx, screen) for screen in SCREENS if screen in wanted}

@@ -1,0 +1,249 @@
+"""The kiosk's start order: the attract loop is painted first, from a window holding only the
+attract screen and before anything of the machine is imported or started; the machine starts
+behind it, the other screens are built, the view-model is attached, and only then does READY=1
+go to systemd. A shopper's touch before that starts nothing (the attract loop says "one
+moment"), and the launch options' copies of the machine's constants stay equal to them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from kiosk.app import KioskApp, build_ui
+from kiosk.catalog import Catalog
+from kiosk.journey.view import Screen, View
+from kiosk.launch import READERS, AppOptions, DemoRequest, demo_catalog_path
+from kiosk.sdnotify import SystemdNotifier, socket_address
+from kiosk.ui.screens.attract import AttractScreen
+from kiosk.ui.screens.registry import SCREENS, build_screen
+from kiosk.ui.startup import first_screens
+from kiosk.ui.viewmodel import JourneyViewModel
+from tests.support.loops import install_loop
+from tests.support.waiting import until
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT = "One moment, please"
+TOUCH = "Touch to discover your scent"
+# What the first frame must not wait for: the event loop's modules, the drivers, the sync engine
+# and its libraries, the purchase flow, the machine, the demo's services, the other screens and
+# the receipt's QR code.
+MACHINE_MODULES = (
+    "asyncio",
+    "qasync",
+    "sqlalchemy",
+    "paho",
+    "alembic",
+    "qrcode",
+    "PIL",
+    "hardware.config",
+    "hardware.mdb",
+    "hardware.terminal",
+    "hardware.dispenser",
+    "sync.engine",
+    "sync.ledger",
+    "sync.mqtt",
+    "kiosk.purchase.flow",
+    "kiosk.journey.journey",
+    "kiosk.machine",
+    "kiosk.runtime",
+    "kiosk.demo",
+    "kiosk.ui.screens.browse",
+    "kiosk.ui.screens.checkout",
+)
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[socket.socket, str]]:
+    name = f"@pk-test-{uuid.uuid4().hex}"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(socket_address(name))
+    sock.setblocking(False)
+    yield sock, name
+    sock.close()
+
+
+def drain(sock: socket.socket) -> list[str]:
+    lines: list[str] = []
+    while True:
+        try:
+            lines += sock.recv(4096).decode().split("\n")
+        except BlockingIOError:
+            return lines
+
+
+def demo_options(data_dir: Path) -> AppOptions:
+    return AppOptions(
+        catalog=Catalog.load(demo_catalog_path()),
+        demo=DemoRequest(data_dir=data_dir, reader="mdb"),
+        windowed=True,
+    )
+
+
+def test_a_touch_before_the_machine_runs_starts_nothing_and_ready_waits_for_the_machine(
+    qapp: QApplication, qtbot: QtBot, tmp_path: Path, listener: tuple[socket.socket, str]
+) -> None:
+    sock, name = listener
+    notifier = SystemdNotifier(name)
+    kiosk = KioskApp(qapp, demo_options(tmp_path), notifier)
+    at_first_frame: dict[str, Any] = {}
+    at_ready: dict[str, Any] = {}
+
+    def on_first_frame(_seconds: float) -> None:
+        """The attract loop is painted: a shopper touches it at once."""
+        assert kiosk.ui is not None
+        attract = kiosk.ui.window.screens[Screen.ATTRACT]
+        assert isinstance(attract, AttractScreen)
+        at_first_frame["screens"] = set(kiosk.ui.window.screens)
+        at_first_frame["runtime"] = kiosk.runtime
+        qtbot.mouseClick(attract, Qt.MouseButton.LeftButton)
+        at_first_frame["touch"] = attract.touch.text()
+        at_first_frame["screen"] = kiosk.ui.vm.view.screen
+        at_first_frame["notes"] = drain(sock)
+
+    def on_ready(_seconds: float) -> None:
+        assert kiosk.ui is not None and kiosk.runtime is not None
+        at_ready["machine"] = kiosk.runtime.machine
+        at_ready["journey"] = kiosk.ui.vm.journey
+        at_ready["notes"] = drain(sock)  # everything up to READY=1, which comes right after
+
+    kiosk.bridge.firstFrameDidShow.connect(on_first_frame)
+    kiosk.bridge.readyDidSend.connect(on_ready)
+
+    async def scenario() -> None:
+        runner = asyncio.ensure_future(kiosk.run())
+        try:
+            await until(lambda: kiosk.machine_started.is_set() or runner.done(), 60, "READY")
+            assert not runner.done()
+            assert kiosk.ui is not None
+            ui, journey = kiosk.ui, kiosk.journey
+            # At the first frame: the attract screen alone, no machine, the touch went nowhere.
+            assert at_first_frame["screens"] == {Screen.ATTRACT}
+            assert at_first_frame["runtime"] is None
+            assert at_first_frame["touch"] == WAIT
+            assert at_first_frame["screen"] is Screen.ATTRACT
+            assert "READY=1" not in at_first_frame["notes"]
+            assert "STATUS=showing the attract loop" in at_first_frame["notes"]
+            # READY: the machine ran (recovery done) and the journey was attached before it.
+            assert at_ready["machine"] is not None and at_ready["journey"] is journey
+            assert "STATUS=recovering open transactions" in at_ready["notes"]
+            assert "READY=1" not in at_ready["notes"]
+            assert "READY=1" in drain(sock)
+            # The early touch started no journey and no purchase; the attract loop is back to
+            # its own words, every screen is built, and a touch now starts the journey.
+            assert journey.view.screen is Screen.ATTRACT and not journey.view.busy
+            attract = ui.window.screens[Screen.ATTRACT]
+            assert isinstance(attract, AttractScreen) and attract.touch.text() == TOUCH
+            assert set(ui.window.screens) == set(SCREENS)
+            qtbot.mouseClick(attract, Qt.MouseButton.LeftButton)
+            assert ui.vm.view.screen is Screen.BROWSE
+            assert ui.window.current is ui.window.screens[Screen.BROWSE]
+        finally:
+            kiosk.request_stop()
+            assert await runner == 0
+
+    loop = qasync.QEventLoop(qapp)
+    install_loop(loop)
+    try:
+        loop.run_until_complete(asyncio.wait_for(scenario(), 120))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        notifier.close()
+
+
+PROBE = """
+import importlib, json, sys
+from kiosk.cli import build_parser
+from kiosk import run
+
+argv = ["run", "--demo", "--windowed", "--data-dir", sys.argv[1], "--duration", "0.1"]
+options = run._options(build_parser("run").parse_args(argv))
+startup = importlib.import_module("kiosk.ui.startup")  # as run does
+first = startup.show_first_frame(options)
+painted, loaded = first.painted, sorted(sys.modules)
+app = importlib.import_module("kiosk.app")
+status = app.run_app(options, first=first)  # stopped while its machine starts: orderly
+print(json.dumps({"status": status, "painted": painted, "modules": loaded}))
+"""
+
+
+def test_the_first_frame_waits_for_no_machine_module(tmp_path: Path) -> None:
+    """In a fresh interpreter, as ``perfume-kiosk run --demo`` starts: the modules loaded when
+    the attract loop is painted (on Qt's own event loop), then the rest of the run."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "demo")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout.splitlines()[-1])
+    assert report["status"] == 0 and report["painted"]
+    assert json.loads(proc.stdout.splitlines()[0])["kiosk"] == "first-frame"
+    loaded = report["modules"]
+    assert "kiosk.ui.screens.attract" in loaded and "PySide6.QtWidgets" in loaded
+    early = [m for m in loaded if any(m == x or m.startswith(x + ".") for x in MACHINE_MODULES)]
+    assert early == []
+
+
+def test_the_starting_view_model_waits_for_its_journey(qapp: QApplication, qtbot: QtBot) -> None:
+    """Without a journey: a preview's touch is silent, a starting kiosk's asks to wait; the
+    window takes screens built later and shows the one the view is on."""
+    catalog = Catalog.load(demo_catalog_path())
+    preview = JourneyViewModel(None)
+    assert not preview.starting
+    with qtbot.assertNotEmitted(preview.touchedWhileStarting):
+        preview.touch()
+    ui = build_ui(qapp, catalog=catalog, journey=None, starting=True, screens=first_screens)
+    try:
+        assert ui.vm.starting and set(ui.window.screens) == {Screen.ATTRACT}
+        ui.window.resize(1080, 1920)
+        ui.window.show()
+        attract = ui.window.screens[Screen.ATTRACT]
+        assert isinstance(attract, AttractScreen) and attract.touch.text() == TOUCH
+        with qtbot.waitSignal(ui.vm.touchedWhileStarting, timeout=1000):
+            qtbot.mouseClick(attract, Qt.MouseButton.LeftButton)
+        assert attract.touch.text() == WAIT and ui.vm.view.screen is Screen.ATTRACT
+        ui.vm.show(View(screen=Screen.DONE))  # no done screen yet: the attract loop stays
+        assert ui.window.current is attract
+        done = build_screen(ui.ctx, Screen.DONE)
+        ui.window.add_screen(Screen.DONE, done)
+        assert ui.window.current is done
+        with pytest.raises(ValueError, match="done screen already"):
+            ui.window.add_screen(Screen.DONE, build_screen(ui.ctx, Screen.DONE))
+    finally:
+        ui.close()
+
+
+def test_the_launch_options_copy_the_machines_constants() -> None:
+    """``kiosk.launch`` and ``kiosk.config`` keep a few of the machine's values so that the
+    first frame does not import it; they must stay the same."""
+    from hardware.config import ReaderKind
+    from kiosk import demo
+    from kiosk.config import RECEIPT_BASE_URL, KioskConfig
+    from kiosk.journey import JourneyConfig
+
+    assert tuple(k.value for k in ReaderKind) == READERS
+    assert demo_catalog_path() == demo.demo_catalog_path()
+    assert JourneyConfig.receipt_base_url == RECEIPT_BASE_URL
+    assert DemoRequest().options() == demo.DemoOptions()
+    assert DemoRequest(reader="mdb").options().reader is ReaderKind.MDB
+    assert AppOptions(catalog=Catalog.load(demo_catalog_path())).idle_s == KioskConfig.idle_s
