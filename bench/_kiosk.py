@@ -37,6 +37,7 @@ from kiosk.app import Ui, build_ui
 from kiosk.catalog import Catalog
 from kiosk.demo import DEMO_DEVICE, DemoServices, demo_catalog_path, demo_config
 from kiosk.journey import Screen
+from kiosk.journey.gallery import gallery
 from kiosk.purchase.model import DispenseKind, PurchaseResult
 from kiosk.runtime import PORTRAIT, KioskRuntime
 from kiosk.ui.viewmodel import JourneyViewModel
@@ -288,6 +289,8 @@ async def running_kiosk(
         ui.window.resize(*PORTRAIT)
         ui.window.show()
         await frames.next_frame(timeout_s=10.0)
+        # as KioskApp does right after READY: each hidden screen painted once off screen
+        await ui.warm_up(view for _screen, _state, view in gallery(catalog))
         yield Kiosk(runtime, ui, frames, catalog)
     finally:
         if ui is not None:

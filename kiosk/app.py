@@ -105,6 +105,7 @@ class KioskApp:
         self.machine_started = asyncio.Event()  # the journey is attached: READY
         self.service: ServiceController | None = None  # the technician's menu, once started
         self.restart_requested = False
+        self._warming: asyncio.Task[int] | None = None
         self._selling_state = ""
 
     @property
@@ -178,6 +179,19 @@ class KioskApp:
         self._on_machine_started(journey)
         self.machine_started.set()
         self.bridge.machine_started()  # READY=1 (the first frame is painted)
+        self._warming = asyncio.ensure_future(self._warm_up(ui))
+
+    async def _warm_up(self, ui: Ui) -> int:
+        """Behind READY: every hidden screen painted once in each of its gallery states."""
+        from kiosk.journey.gallery import gallery
+
+        try:
+            painted = await ui.warm_up(view for _s, _state, view in gallery(self.options.catalog))
+        except Exception:  # a warm-up only saves time later: never worth a crash
+            log.exception("warming up the screens failed")
+            return 0
+        log.info("screens warmed up: %d states painted off screen", painted)
+        return painted
 
     def _take_over_attract_loop(self) -> Ui:
         """The attract loop's window (shown now unless ``run_app`` did), with the error
@@ -294,6 +308,11 @@ class KioskApp:
         self.bridge.stop_watchdog()
         with contextlib.suppress(TypeError, RuntimeError):
             self.app.lastWindowClosed.disconnect(self.request_stop)
+        if self._warming is not None:
+            self._warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._warming
+            self._warming = None
         if self.service is not None:  # before the menu closes (it ends a technician's session)
             self.service.uninstall()
             self.service = None

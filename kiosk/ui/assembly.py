@@ -6,14 +6,15 @@ the pytest-qt journeys hold on to."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
 from kiosk.catalog import Catalog
-from kiosk.journey.view import Screen
+from kiosk.journey.view import Screen, View
 from kiosk.ui.error_screen import CrashGuard, ErrorOverlay
 from kiosk.ui.i18n import Languages
 from kiosk.ui.screens.base import ScreenBase, UiContext
@@ -51,6 +52,26 @@ class Ui:
             if screen not in self.window.screens:
                 self.window.add_screen(screen, build_screen(self.ctx, screen))
                 await asyncio.sleep(0)
+
+    async def warm_up(self, views: Iterable[View]) -> int:
+        """Paint each hidden screen off screen in the given states, one per turn of the loop,
+        so that the first shopper does not pay for what Qt and our widgets make once (enum
+        classes, glow sprites, static art layers, pictures at their sizes, the QR code's
+        module): measured as a 50-70 ms stall at the first purchase after a start
+        (docs/benchmarks.md §3). A screen that is (or becomes) current is skipped: a screen
+        is always rendered with the live view when it is switched to. Returns the states
+        painted."""
+        await asyncio.to_thread(importlib.import_module, "qrcode")  # off the loop thread
+        painted = 0
+        for view in views:
+            screen = self.window.screens.get(view.screen)
+            if screen is None or screen is self.window.current:
+                continue
+            screen.render(view)
+            screen.grab()
+            painted += 1
+            await asyncio.sleep(0)
+        return painted
 
     def set_camera(self, camera: FrameSource | None) -> None:
         """The camera scanner whose frames the loyalty screen previews (once it is built)."""
