@@ -25,7 +25,7 @@ table (read by :mod:`hardware.config`).
     [kiosk.service]                       # the technician's service menu (ServiceSettings)
     provisioning_file = "/data/perfume-kiosk/config/technician-enrolment.json"
     export_dir = "/media/usb"             # a USB stick's mount point for exports
-    log_dir = "/data/perfume-kiosk/logs"
+    log_dir = "/data/perfume-kiosk/logs"   # default: "logs" beside data_dir's folder
     session_idle_s = 900
 
     [kiosk.offline_caps]                  # capped_offline only (defaults: OfflineCaps)
@@ -285,7 +285,7 @@ def parse_kiosk_config(table: object, *, where: str = "<config>", base: Path) ->
             "loyalty_offline_daily_cap_points", 0, lo=0, hi=1_000_000
         ),
         timezone=_zone(r),
-        service=_service(r),
+        service=_service(r, r.path("data_dir")),
     )
 
 
@@ -309,9 +309,10 @@ def _catalog_timezone(path: Path) -> str:
     return zone if isinstance(zone, str) and zone else "UTC"
 
 
-def _service(r: _Reader) -> ServiceSettings:
+def _service(r: _Reader, data_dir: Path) -> ServiceSettings:
     """``[kiosk.service]``; without ``provisioning_file``, the first-boot provisioning's file
-    when it is there (a fresh machine's first technician)."""
+    when it is there (a fresh machine's first technician); without ``log_dir``, ``logs``
+    beside the ledger's folder (so that an export always has the kiosk's log)."""
     d = ServiceSettings()
     table = r.table.get("service", {})
     s = _Reader(table, f"{r.where}.service", r.base, known=_SERVICE)
@@ -322,7 +323,7 @@ def _service(r: _Reader) -> ServiceSettings:
         provisioning_file=provisioning,
         export_dir=s.path("export_dir") if "export_dir" in table else d.export_dir,
         export_require_mount=s.flag("export_require_mount", d.export_require_mount),
-        log_dir=s.path("log_dir") if "log_dir" in table else None,
+        log_dir=s.path("log_dir") if "log_dir" in table else data_dir.parent / "logs",
         session_idle_s=s.number("session_idle_s", d.session_idle_s, lo=60.0, hi=3600.0),
     )
 

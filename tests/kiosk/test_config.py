@@ -238,7 +238,8 @@ def test_default_path_follows_the_environment() -> None:
 
 def test_the_service_table(tmp_path: Path) -> None:
     default = load_config(write(tmp_path, MINIMAL)).kiosk.service
-    assert default == ServiceSettings()  # no provisioning file on this machine's /data
+    # no provisioning file on this machine's /data; the log beside the ledger's folder
+    assert default == ServiceSettings(log_dir=tmp_path / "logs")
     assert (default.export_dir, default.export_require_mount) == (Path("/media/usb"), True)
     assert default.session_idle_s == 900.0  # 15 minutes
     text = MINIMAL + (
