@@ -12,13 +12,10 @@ import os
 import socket
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -27,12 +24,12 @@ from kiosk.app import KioskApp, build_ui
 from kiosk.catalog import Catalog
 from kiosk.journey.view import Screen, View
 from kiosk.launch import READERS, AppOptions, DemoRequest, demo_catalog_path
-from kiosk.sdnotify import SystemdNotifier, socket_address
+from kiosk.sdnotify import SystemdNotifier
 from kiosk.ui.screens.attract import AttractScreen
 from kiosk.ui.screens.registry import SCREENS, build_screen
 from kiosk.ui.startup import first_screens
 from kiosk.ui.viewmodel import JourneyViewModel
-from tests.support.loops import install_loop
+from tests.support.loops import run_on_qasync
 from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,16 +61,6 @@ MACHINE_MODULES = (
     "kiosk.ui.screens.browse",
     "kiosk.ui.screens.checkout",
 )
-
-
-@pytest.fixture
-def listener() -> Iterator[tuple[socket.socket, str]]:
-    name = f"@pk-test-{uuid.uuid4().hex}"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(socket_address(name))
-    sock.setblocking(False)
-    yield sock, name
-    sock.close()
 
 
 def drain(sock: socket.socket) -> list[str]:
@@ -155,13 +142,9 @@ def test_a_touch_before_the_machine_runs_starts_nothing_and_ready_waits_for_the_
             kiosk.request_stop()
             assert await runner == 0
 
-    loop = qasync.QEventLoop(qapp)
-    install_loop(loop)
     try:
-        loop.run_until_complete(asyncio.wait_for(scenario(), 120))
+        run_on_qasync(qapp, scenario())
     finally:
-        loop.close()
-        asyncio.set_event_loop(None)
         notifier.close()
 
 

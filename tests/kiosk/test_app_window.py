@@ -5,27 +5,15 @@ stop when the loop stalls), and the scale that fits a 1080 × 1920 window on a s
 from __future__ import annotations
 
 import socket
-import uuid
-from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
-from kiosk.sdnotify import SystemdNotifier, socket_address
+from kiosk.sdnotify import SystemdNotifier
 from kiosk.ui.startup import fit_factor
 from kiosk.ui.systemd import SystemdBridge
-
-
-@pytest.fixture
-def listener() -> Iterator[tuple[socket.socket, str]]:
-    name = f"@pk-test-{uuid.uuid4().hex}"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(socket_address(name))
-    sock.setblocking(False)
-    yield sock, name
-    sock.close()
 
 
 def drain(sock: socket.socket) -> list[list[str]]:

@@ -6,23 +6,11 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kiosk.sdnotify import SystemdNotifier, socket_address
-
-
-@pytest.fixture
-def listener() -> Iterator[tuple[socket.socket, str]]:
-    """A bound datagram socket in the abstract namespace and its NOTIFY_SOCKET value."""
-    name = f"@pk-test-{uuid.uuid4().hex}"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(socket_address(name))
-    sock.settimeout(5)
-    yield sock, name
-    sock.close()
+from kiosk.sdnotify import SystemdNotifier
 
 
 def lines(sock: socket.socket) -> list[str]:

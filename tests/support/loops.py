@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def install_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -22,3 +26,17 @@ def install_loop(loop: asyncio.AbstractEventLoop) -> None:
         if idle:
             previous.close()
     asyncio.set_event_loop(loop)
+
+
+def run_on_qasync(app: object, coro: Coroutine[Any, Any, T], timeout_s: float = 120) -> T:
+    """Run ``coro`` to its end (at most ``timeout_s``) on a new qasync loop over the
+    QApplication ``app``, then close the loop: the kiosk's own loop, in a test."""
+    import qasync  # after PySide6 (the caller's app): qasync picks the binding already loaded
+
+    loop = qasync.QEventLoop(app)
+    install_loop(loop)
+    try:
+        return loop.run_until_complete(asyncio.wait_for(coro, timeout_s))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)

@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import qasync
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -23,7 +22,7 @@ from kiosk.journey.view import Screen, Unavailable
 from kiosk.launch import AppOptions, DemoRequest, demo_catalog_path
 from kiosk.service import LoginStatus
 from kiosk.service.pins import hash_pin
-from tests.support.loops import install_loop
+from tests.support.loops import run_on_qasync
 from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -77,13 +76,7 @@ def test_the_app_installs_the_service_menu_and_its_restart_stops_in_order(
             if not runner.done():
                 await runner
 
-    loop = qasync.QEventLoop(qapp)
-    install_loop(loop)
-    try:
-        loop.run_until_complete(asyncio.wait_for(scenario(), 120))
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    run_on_qasync(qapp, scenario())
 
 
 def test_under_systemd_a_restart_is_left_to_the_unit() -> None:
