@@ -14,7 +14,6 @@ direction changed.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.catalog import Catalog, Product
@@ -172,7 +171,7 @@ class BrowseScreen(ScreenBase):
             self._render_card(p, view)
         family_changed = view.family_id != self._family
         self._family = view.family_id
-        self._arrange()
+        self.rearrange()
         rtl = self.ctx.languages.rtl
         if rtl != self._rtl:  # every label under this screen, ~120: only when it changed
             follow_direction(self, rtl)
@@ -207,9 +206,9 @@ class BrowseScreen(ScreenBase):
         available = [p.id for p in products if not view.product_sold_out(p)]
         return tuple(available + [p.id for p in products if view.product_sold_out(p)])
 
-    def _arrange(self) -> None:
-        """Columns and sizes for the current width, height and text size; re-place the cards
-        only when what is shown or the column count changed."""
+    def rearrange(self) -> None:
+        """Columns and sizes for the current width, height and text size, on every resize and
+        render; re-place the cards only when what is shown or the column count changed."""
         if self._catalog is None:
             return
         gap = reach_gap(self, self.ctx.settings.reach)
@@ -258,10 +257,6 @@ class BrowseScreen(ScreenBase):
     def entered(self, view: View) -> None:
         self.scroll_area.verticalScrollBar().setValue(0)
         fade_in(self.grid_host)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._arrange()
 
     # -- slots ----------------------------------------------------------------------------------
     def _on_tile_clicked(self, key: str | None) -> None:

@@ -31,7 +31,6 @@ from kiosk.ui.widgets_flow import (
     Fader,
     NoticeBanner,
     fill,
-    is_landscape,
     offer_text,
     panel,
     place,
@@ -45,7 +44,6 @@ ACTION_SPACING = 20
 class CheckoutScreen(ScreenBase):
     def _setup_ui(self) -> None:
         self.setObjectName("checkout")
-        self._landscape: bool | None = None
         self._shown_notice = Notice.NONE
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(64, 40, 64, 56)
@@ -124,7 +122,7 @@ class CheckoutScreen(ScreenBase):
         self.pay_button.clicked.connect(self._on_pay_button_clicked)
         self.back_button.clicked.connect(self._on_back_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
-        self._arrange()
+        self.rearrange()
 
     # -- rendering ------------------------------------------------------------------------------
     def render(self, view: View) -> None:
@@ -251,15 +249,11 @@ class CheckoutScreen(ScreenBase):
 
     # -- layout ---------------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
-        self._arrange()
-        super().resizeEvent(event)
+        super().resizeEvent(event)  # re-places the widgets when the orientation changed
         self._stack_actions()  # the column's width has changed
 
-    def _arrange(self) -> None:
-        landscape = is_landscape(self)
-        if landscape == self._landscape:
-            return
-        self._landscape = landscape
+    def arrange(self, landscape: bool) -> None:
+        self._landscape = landscape  # what _stack_actions lays the actions out for
         if landscape:
             cells: list[Cell] = [
                 (self.item, 0, 0, 4, 1),

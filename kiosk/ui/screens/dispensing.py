@@ -9,21 +9,19 @@ screen says "Almost done…" until the journey moves on with the real outcome.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QVariantAnimation
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.catalog import OfferKind
 from kiosk.journey import View
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import label
-from kiosk.ui.widgets_flow import Cell, CountdownRing, fill, is_landscape, offer_text, place, settle
+from kiosk.ui.widgets_flow import Cell, CountdownRing, fill, offer_text, place, settle
 from kiosk.ui.widgets_scenes import BottleArt, SprayArt
 
 
 class DispensingScreen(ScreenBase):
     def _setup_ui(self) -> None:
         self.setObjectName("dispensing")
-        self._landscape: bool | None = None
         self._run: tuple[object, ...] | None = None  # the dispense the animations belong to
         self._spray = True
         self.grid = QGridLayout(self)
@@ -66,7 +64,7 @@ class DispensingScreen(ScreenBase):
         self.progress.setEndValue(1.0)
         self.progress.valueChanged.connect(self._on_progress_value_changed)
         self.progress.finished.connect(self._on_ring_did_finish)
-        self._arrange()
+        self.rearrange()
 
     # -- rendering ------------------------------------------------------------------------------
     def render(self, view: View) -> None:
@@ -123,15 +121,7 @@ class DispensingScreen(ScreenBase):
             self.bottle_art.set_progress(1.0)
 
     # -- layout ---------------------------------------------------------------------------------
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        self._arrange()
-        super().resizeEvent(event)
-
-    def _arrange(self) -> None:
-        landscape = is_landscape(self)
-        if landscape == self._landscape:
-            return
-        self._landscape = landscape
+    def arrange(self, landscape: bool) -> None:
         if landscape:
             cells: list[Cell] = [
                 (self.arts, 0, 0, 4, 1),

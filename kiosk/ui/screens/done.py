@@ -10,7 +10,6 @@ reference for staff. "Done" goes back to the start either way.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.catalog import OfferKind
@@ -20,7 +19,7 @@ from kiosk.ui.messages import outcome_text
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import QrCode, button, label
 from kiosk.ui.widgets_art import Mark, MarkArt
-from kiosk.ui.widgets_flow import Cell, fill, is_landscape, offer_text, panel, place, settle
+from kiosk.ui.widgets_flow import Cell, fill, offer_text, panel, place, settle
 
 REFERENCE_CHARS = 8  # enough of the transaction id for staff to find it
 
@@ -28,7 +27,6 @@ REFERENCE_CHARS = 8  # enough of the transaction id for staff to find it
 class DoneScreen(ScreenBase):
     def _setup_ui(self) -> None:
         self.setObjectName("done")
-        self._layout_key: tuple[bool, bool] | None = None
         self._has_receipt = True
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(64, 40, 64, 56)
@@ -66,7 +64,7 @@ class DoneScreen(ScreenBase):
 
         self.done_button = button(role="primary", name="doneDone")
         self.done_button.clicked.connect(self._on_done_button_clicked)
-        self._arrange()
+        self.rearrange()
 
     # -- rendering ------------------------------------------------------------------------------
     def render(self, view: View) -> None:
@@ -78,7 +76,7 @@ class DoneScreen(ScreenBase):
             self._render_failed(view)
         self.done_button.setText(self.tr("Done"))
         self._has_receipt = completed and bool(view.receipt_url)
-        self._arrange()
+        self.rearrange()
         settle(self, rtl=self.ctx.languages.rtl)
 
     def _render_completed(self, view: View) -> None:
@@ -135,17 +133,12 @@ class DoneScreen(ScreenBase):
         self.qr.set_text("")
 
     # -- layout ---------------------------------------------------------------------------------
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        self._arrange()
-        super().resizeEvent(event)
+    def layout_key(self) -> tuple[bool, bool]:
+        """A receipt takes a column of its own in landscape."""
+        return self.is_landscape(), self._has_receipt
 
-    def _arrange(self) -> None:
-        key = (is_landscape(self), self._has_receipt)
-        if key == self._layout_key:
-            return
-        self._layout_key = key
-        landscape, receipt = key
-        if landscape and receipt:
+    def arrange(self, landscape: bool) -> None:
+        if landscape and self._has_receipt:
             cells: list[Cell] = [
                 (self.mark, 1, 0, 1, 1),
                 (self.texts, 2, 0, 1, 1),

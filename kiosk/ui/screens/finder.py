@@ -10,7 +10,6 @@ their own translations, shown in the shopper's language. After the last answer t
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -153,7 +152,7 @@ class FinderScreen(ScreenBase):
             self._render_results(view)
         else:
             self._render_question()
-        self._arrange()
+        self.rearrange()
         follow_direction(self, self.ctx.languages.rtl)
 
     def _render_question(self) -> None:
@@ -224,7 +223,9 @@ class FinderScreen(ScreenBase):
             sold_out_text=self.tr("Sold out"),
         )
 
-    def _arrange(self) -> None:
+    def rearrange(self) -> None:
+        """Answer and result columns and sizes for the current width and height, on every
+        resize and render."""
         gap = reach_gap(self, self.ctx.settings.reach)
         self.layout().setContentsMargins(MARGIN, TOP + gap, MARGIN, 32)  # type: ignore[union-attr]
         wide = self.width() >= 1400
@@ -252,10 +253,6 @@ class FinderScreen(ScreenBase):
         self.choices = {}
         self.render(self._view)
         fade_in(self.pages)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._arrange()
 
     # -- steps ----------------------------------------------------------------------------------
     def _advance(self) -> None:

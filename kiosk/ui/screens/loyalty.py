@@ -10,7 +10,6 @@ checkout; "Back" returns to the perfume. The camera is optional: :meth:`set_came
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.journey import Notice, View
@@ -24,7 +23,6 @@ from kiosk.ui.widgets_flow import (
     Fader,
     NoticeBanner,
     fill,
-    is_landscape,
     offer_text,
     panel,
     place,
@@ -36,7 +34,6 @@ from kiosk.ui.widgets_scenes import PhoneScanArt
 class LoyaltyScreen(ScreenBase):
     def _setup_ui(self) -> None:
         self.setObjectName("loyalty")
-        self._landscape: bool | None = None
         self._shown_member: str | None = None
         self._shown_notice = Notice.NONE
         self.grid = QGridLayout(self)
@@ -118,7 +115,7 @@ class LoyaltyScreen(ScreenBase):
         actions.addWidget(self.skip_button, 2)
         self.back_button.clicked.connect(self._on_back_button_clicked)
         self.skip_button.clicked.connect(self._on_skip_button_clicked)
-        self._arrange()
+        self.rearrange()
 
     # -- camera ---------------------------------------------------------------------------------
     def set_camera(self, camera: FrameSource | None) -> None:
@@ -178,15 +175,7 @@ class LoyaltyScreen(ScreenBase):
         self.member_points.setText(points)
 
     # -- layout ---------------------------------------------------------------------------------
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        self._arrange()
-        super().resizeEvent(event)
-
-    def _arrange(self) -> None:
-        landscape = is_landscape(self)
-        if landscape == self._landscape:
-            return
-        self._landscape = landscape
+    def arrange(self, landscape: bool) -> None:
         if landscape:
             cells: list[Cell] = [
                 (self.stage, 0, 0, 4, 1),

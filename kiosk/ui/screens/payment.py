@@ -13,7 +13,6 @@ Every outcome that did not charge the shopper says so.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
@@ -22,7 +21,7 @@ from kiosk.ui.messages import outcome_text
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import button, label
 from kiosk.ui.widgets_art import CardTapArt, Mark, MarkArt, SpinnerArt
-from kiosk.ui.widgets_flow import Cell, Fader, is_landscape, offer_text, place, settle
+from kiosk.ui.widgets_flow import Cell, Fader, offer_text, place, settle
 
 _MARKS = {
     PaymentPhase.APPROVED: Mark.OK,
@@ -40,7 +39,6 @@ _ENDED = frozenset(
 class PaymentScreen(ScreenBase):
     def _setup_ui(self) -> None:
         self.setObjectName("payment")
-        self._landscape: bool | None = None
         self._phase: PaymentPhase | None = None
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(64, 40, 64, 56)
@@ -81,7 +79,7 @@ class PaymentScreen(ScreenBase):
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.home_button.clicked.connect(self._on_home_button_clicked)
         self.retry_button.clicked.connect(self._on_retry_button_clicked)
-        self._arrange()
+        self.rearrange()
 
     # -- rendering ------------------------------------------------------------------------------
     def render(self, view: View) -> None:
@@ -139,15 +137,7 @@ class PaymentScreen(ScreenBase):
         return self.tr("Payment did not go through"), outcome_text(reason)
 
     # -- layout ---------------------------------------------------------------------------------
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        self._arrange()
-        super().resizeEvent(event)
-
-    def _arrange(self) -> None:
-        landscape = is_landscape(self)
-        if landscape == self._landscape:
-            return
-        self._landscape = landscape
+    def arrange(self, landscape: bool) -> None:
         for art in (self.spinner, self.mark):  # near the words in portrait, centred beside them
             art.bottom = not landscape
         if landscape:

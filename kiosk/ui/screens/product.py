@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QGridLayout,
@@ -162,7 +161,7 @@ class ProductScreen(ScreenBase):
         self.banner.setVisible(view.notice is not Notice.NONE or view.cards_offline)
         self.choose.setText(self.tr("Try a spray or take a bottle home"))
         self._render_offers(product, view)
-        self._arrange()
+        self.rearrange()
         follow_direction(self, self.ctx.languages.rtl)
 
     def _show_product(self, product: Product) -> None:
@@ -230,7 +229,9 @@ class ProductScreen(ScreenBase):
         size = self.ctx.languages.number(offer.size_ml)
         return self.tr("%1 ml bottle").replace("%1", size), self.tr("Yours to take home")
 
-    def _arrange(self) -> None:
+    def rearrange(self) -> None:
+        """The picture on top of the details or beside them, and the offer columns, for the
+        current width and height, on every resize and render."""
         gap = reach_gap(self, self.ctx.settings.reach)
         self.layout().setContentsMargins(MARGIN, TOP + gap, MARGIN, 32)  # type: ignore[union-attr]
         tall = self.height() - gap >= self.width() * TALL
@@ -268,10 +269,6 @@ class ProductScreen(ScreenBase):
     def entered(self, view: View) -> None:
         self.scroll_area.verticalScrollBar().setValue(0)
         fade_in(self.details)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._arrange()
 
     # -- slots ----------------------------------------------------------------------------------
     def _on_back_button_clicked(self) -> None:

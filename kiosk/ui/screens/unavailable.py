@@ -8,7 +8,6 @@ machine can sell again. The header's language button still works.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.journey import View
@@ -16,13 +15,12 @@ from kiosk.ui.messages import unavailable_text, unavailable_title
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import label
 from kiosk.ui.widgets_art import CalmArt
-from kiosk.ui.widgets_flow import Cell, is_landscape, place, settle
+from kiosk.ui.widgets_flow import Cell, place, settle
 
 
 class UnavailableScreen(ScreenBase):
     def _setup_ui(self) -> None:
         self.setObjectName("unavailable")
-        self._landscape: bool | None = None
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(80, 48, 80, 96)
         self.grid.setHorizontalSpacing(64)
@@ -40,7 +38,7 @@ class UnavailableScreen(ScreenBase):
             w.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             texts.addWidget(w)
         texts.addStretch(1)
-        self._arrange()
+        self.rearrange()
 
     def render(self, view: View) -> None:
         why = view.unavailable
@@ -53,15 +51,7 @@ class UnavailableScreen(ScreenBase):
         self.art.setAccessibleName(self.title.text())
         settle(self, rtl=self.ctx.languages.rtl)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        self._arrange()
-        super().resizeEvent(event)
-
-    def _arrange(self) -> None:
-        landscape = is_landscape(self)
-        if landscape == self._landscape:
-            return
-        self._landscape = landscape
+    def arrange(self, landscape: bool) -> None:
         if landscape:
             cells: list[Cell] = [(self.art, 1, 0, 1, 1), (self.texts, 1, 1, 1, 1)]
             place(self.grid, cells, rows=(1, 4, 1), cols=(1, 1))
