@@ -133,6 +133,10 @@ def write_export(
         for directory in {(partial / rel).parent for rel in files} | {partial}:
             _fsync_dir(directory)
         os.rename(partial, final)
+        # vfat writes a renamed folder's own entry (its ".." and start cluster) only when the
+        # folder itself is synced: without this a stick pulled right after "exported" came
+        # back with the folder lost (found by the OS image's boot test)
+        _fsync_dir(final)
         _fsync_dir(root)
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -8,9 +8,13 @@ say the root is read-only and /data is mounted. Then a screendump is taken throu
 and saved as PNG with Pillow, and the guest is powered off. With ``--expect-ui`` each
 screendump must show the attract screen: it is compared with the app's own offscreen render
 (screen_check.py; rendered by this Python's venv, which holds the locked versions the image
-runs). A boot that fails ends the run (the next boot would prove nothing). Afterwards the
-data partition is read with debugfs (machine key mode, ledger present) and the ESP with mdir
-(provisioning file gone). Timings and the verdict go to result.json.
+runs). With ``--export-check`` USB sticks come along (export_check.py): a PK-EXPORT stick
+plugged in and pulled out while the first boot's kiosk runs, attached from power-on on later
+boots, checked from inside the kiosk unit's mount namespace, and read back on the host. A boot
+that fails ends the run (the next boot would prove nothing). Afterwards the data partition is
+read with debugfs (machine key mode, ledger present, the technician enrolment consumed by the
+kiosk, its service store there) and the ESP with mdir (provisioning file gone). Timings and the
+verdict go to result.json.
 
 QEMU dies with this process whatever ends it: SIGTERM/SIGHUP/SIGINT run the clean-up, and the
 kernel kills QEMU (PR_SET_PDEATHSIG) if this process is killed outright.
@@ -37,6 +41,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
 from disk_image import add_kernel_args, data_facts, esp_files, partitions
+from export_check import ExportCheck, exported_folders, make_stick, read_stick, stick_checks
 from screen_check import compare, render_reference, side_by_side
 
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
@@ -115,8 +120,10 @@ def qemu_command(
     *,
     reboot: bool = False,
     extra_disks: tuple[Path, ...] = (),
+    extra_args: tuple[str, ...] = (),
 ) -> list[str]:
-    """QEMU for ``work/disk.raw``; ``reboot`` lets the guest reboot instead of exiting."""
+    """QEMU for ``work/disk.raw``; ``reboot`` lets the guest reboot instead of exiting;
+    ``extra_args`` are appended (the export check's USB sticks and credentials)."""
     disks = [arg for disk in extra_disks for arg in ("-drive", f"if=virtio,format=raw,file={disk}")]
     return [
         "qemu-system-x86_64",
@@ -137,6 +144,7 @@ def qemu_command(
         "-serial", "chardev:serial0",
         "-qmp", f"unix:{work / 'qmp.sock'},server=on,wait=off",
         *disks,
+        *extra_args,
         *([] if reboot else ["-no-reboot"]),
     ]  # fmt: skip
 
@@ -166,13 +174,26 @@ def screendump(qmp: Qmp, work: Path, boot: int) -> dict[str, object]:
     }
 
 
-def boot_once(args: argparse.Namespace, work: Path, boot: int) -> dict[str, object]:
+def boot_once(
+    args: argparse.Namespace, work: Path, boot: int, export: ExportCheck | None = None
+) -> dict[str, object]:
+    """One boot to the health marker (and, with ``export``, through the export check: up to
+    ``--export-grace`` seconds past the marker), a screendump, a clean power-off."""
     log = work / f"serial-{boot}.log"
     result: dict[str, object] = {}
     started = time.monotonic()
-    qemu = start_qemu(qemu_command(args, work, boot), work / f"qemu-{boot}.out")
+    extra = tuple(export.qemu_args()) if export is not None else ()
+    qemu = start_qemu(qemu_command(args, work, boot, extra_args=extra), work / f"qemu-{boot}.out")
     milestones: dict[str, float] = {}
     verdict, facts = "timeout", ""
+    qmp: Qmp | None = None
+
+    def connect() -> Qmp:
+        nonlocal qmp
+        if qmp is None:
+            qmp = Qmp(work / "qmp.sock")
+        return qmp
+
     try:
         deadline = started + args.deadline
         while time.monotonic() < deadline and qemu.poll() is None:
@@ -180,31 +201,37 @@ def boot_once(args: argparse.Namespace, work: Path, boot: int) -> dict[str, obje
             for name, pattern in MILESTONES.items():
                 if name not in milestones and pattern.search(text):
                     milestones[name] = round(time.monotonic() - started, 1)
-            if (match := GOOD.search(text)) or (match := BAD.search(text)):
+            if export is not None and not export.finished:
+                export.poll(text, connect)
+                if export.finished:
+                    milestones["export_check"] = round(time.monotonic() - started, 1)
+            if verdict == "timeout" and (
+                (match := GOOD.search(text)) or (match := BAD.search(text))
+            ):
                 verdict = "good" if match.re is GOOD else "bad"
                 facts = match["facts"].strip()
                 milestones["health"] = round(time.monotonic() - started, 1)
+                deadline = min(deadline, time.monotonic() + args.export_grace)
+            if verdict == "bad" or (verdict == "good" and (export is None or export.finished)):
                 break
             time.sleep(0.5)
         if qemu.poll() is not None:
             verdict = f"qemu exited {qemu.returncode}"
         else:
-            qmp = Qmp(work / "qmp.sock")
+            if args.settle:
+                time.sleep(args.settle)  # let the first frame reach the display
+            result["screen"] = screendump(connect(), work, boot)
+            connect().command("system_powerdown")
             try:
-                if args.settle:
-                    time.sleep(args.settle)  # let the first frame reach the display
-                result["screen"] = screendump(qmp, work, boot)
-                qmp.command("system_powerdown")
-                try:
-                    qemu.wait(timeout=90)
-                except subprocess.TimeoutExpired:
-                    qmp.command("quit")
-            finally:
-                qmp.close()
+                qemu.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                connect().command("quit")
     except BaseException:  # a signal (SystemExit) or a failure: no clean power-off, no waiting
         qemu.kill()
         raise
     finally:
+        if qmp is not None:
+            qmp.close()
         try:
             qemu.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -216,6 +243,8 @@ def boot_once(args: argparse.Namespace, work: Path, boot: int) -> dict[str, obje
     result["facts"] = facts
     result["seconds"] = milestones
     result["provisioned_now"] = "perfume-kiosk provisioning: provisioned" in text
+    if export is not None:
+        result["export"] = export.result()
     return result
 
 
@@ -257,8 +286,12 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         result["reference"] = str(reference)
     boots: list[dict[str, object]] = []
     checks: dict[str, bool] = {}
+    if args.export_check:
+        stick = make_stick(work / "export-stick.img", "PK-EXPORT")
+        other = make_stick(work / "photos-stick.img", "PHOTOS", size_mib=4)
     for n in range(1, args.boots + 1):
-        boot = boot_once(args, work, n)
+        export = ExportCheck(work, n, stick, other) if args.export_check else None
+        boot = boot_once(args, work, n, export)
         boots.append(boot)
         facts = str(boot["facts"])
         checks[f"boot{n}_health_good"] = boot["verdict"] == "good"
@@ -266,20 +299,29 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         checks[f"boot{n}_data_mounted"] = bool(re.search(r"data=/dev/\S+", facts))
         if reference is not None:
             checks[f"boot{n}_attract_screen"] = attract_on_screen(boot, reference, work, n)
+        if export is not None:
+            checks.update(export.checks())
         if not all(checks.values()):
             break  # the next boot would prove nothing; the logs of this one say why
     result["boots"] = boots
     data = data_facts(disk, *layout["data"], work)
     result["data"] = data
     checks["ledger_on_data_partition"] = bool(data["ledger_on_data"])
+    if args.export_check:
+        folders = exported_folders(boots)
+        result["stick"] = read_stick(stick, folders, work)
+        checks.update(stick_checks(result["stick"], folders))
     if args.provision:
         checks["provisioned_on_first_boot"] = bool(boots[0]["provisioned_now"])
         checks["provisioning_file_deleted"] = "provision.toml" not in esp_files(disk, esp_offset)
         checks["machine_key_0600"] = data["machine_key_mode"] == "0600"
-        # Until the kiosk imports (and destroys) it, the enrolment holds a one-time PIN.
+        # The demo imports the provisioned technician at its first start (kiosk/service/
+        # assembly.py demo_settings) and destroys the file holding the one-time PIN; the export
+        # check's "before" phase saw it gone once the first boot's kiosk was READY.
         enrolment = data["technician_enrolment"]
         assert isinstance(enrolment, dict)
-        checks["technician_enrolment_0600_or_consumed"] = enrolment["mode"] in {"0600", None}
+        checks["technician_enrolment_consumed"] = not enrolment["present"]
+        checks["service_store_on_data_partition"] = data["service_store"] is not None
         checks["not_provisioned_again"] = len(boots) == args.boots and not any(
             b["provisioned_now"] for b in boots[1:]
         )
@@ -311,6 +353,17 @@ def main() -> int:
     )
     parser.add_argument(
         "--reference", type=Path, help="reference PNG (default: rendered by this venv's app)"
+    )
+    parser.add_argument(
+        "--export-check",
+        action="store_true",
+        help="USB export stick checks (export_check.py): hot-plugged on boot 1, cold after",
+    )
+    parser.add_argument(
+        "--export-grace",
+        type=float,
+        default=90.0,
+        help="seconds past the health marker to wait for the export check's last report",
     )
     args = parser.parse_args()
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):

@@ -32,8 +32,9 @@ def esp_files(disk: Path, offset: int) -> list[str]:
 
 
 def data_facts(disk: Path, offset: int, size: int, work: Path) -> dict[str, object]:
-    """Read the data partition with debugfs (no mount): key mode, ledger present, and the
-    technician enrolment file (0600, owned by the kiosk user, until the kiosk imports it)."""
+    """Read the data partition with debugfs (no mount): key mode, ledger present, the
+    technician enrolment file (0600, owned by the kiosk user, until the kiosk imports and
+    destroys it) and the service menu's store (the demo's, beside its device ledger)."""
     image = work / "data.ext4"
     with disk.open("rb") as source, image.open("wb") as target:
         source.seek(offset)
@@ -54,6 +55,7 @@ def data_facts(disk: Path, offset: int, size: int, work: Path) -> dict[str, obje
     enrolment = debugfs("stat /perfume-kiosk/config/technician-enrolment.json")
     enrolment_mode = re.search(r"Mode:\s+(\d+)", enrolment)
     enrolment_user = re.search(r"User:\s+(\d+)", enrolment)
+    store = re.search(r"Size:\s+(\d+)", debugfs("stat /perfume-kiosk/demo/device/service.sqlite3"))
     ledger = [
         fields[4]
         for line in debugfs("ls -p /perfume-kiosk/demo/device").splitlines()
@@ -76,6 +78,7 @@ def data_facts(disk: Path, offset: int, size: int, work: Path) -> dict[str, obje
             "mode": enrolment_mode.group(1) if enrolment_mode else None,
             "uid": int(enrolment_user.group(1)) if enrolment_user else None,
         },
+        "service_store": int(store.group(1)) if store else None,  # bytes; None: missing
         "ledger_files": ledger,
         "ledger_on_data": any(name.endswith((".db", ".sqlite", ".sqlite3")) for name in ledger),
     }
