@@ -5,9 +5,9 @@ on a stick (a second virtual disk, vfat labelled PK-UPDATE) that the image's
 ``perfume-kiosk-usb-update@.service`` installs from once the running slot passed its health
 gate. One disk is carried through three scenarios, each one QEMU run that may reboot:
 
-1. ``refused``: older, wrong-architecture, untrusted-signer, tampered-signature and
-   tampered-payload bundles are each refused; afterwards slot B is still blank and the ESP still
-   holds only slot A's entry.
+1. ``refused``: older, wrong-architecture, untrusted-signer, tampered-signature,
+   tampered-payload and unsigned bundles are each refused; afterwards slot B is still blank
+   and the ESP still holds only slot A's entry.
 2. ``update``: the good bundle installs into B, the machine reboots into B, B's gate passes and
    marks it good (entry ``perfume-b.conf`` without counter).
 3. ``fallback``: the broken bundle (kiosk exits at once, never READY) installs into A, the
@@ -43,6 +43,7 @@ REASONS = {
     "c-untrusted-signer.raucb": "signature verification failed",
     "d-tampered-signature.raucb": "",
     "e-tampered-payload.raucb": "",
+    "f-unsigned.raucb": "ignature",  # "Signature size is 0"
 }
 
 
