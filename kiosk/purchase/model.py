@@ -45,7 +45,6 @@ class Priced(Protocol):
     @property
     def points_redeemed(self) -> int:
         """Loyalty points the quote spends (its total is already net of their value)."""
-        ...
 
     def to_json(self) -> Mapping[str, Any]: ...
 

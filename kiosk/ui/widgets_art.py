@@ -179,8 +179,7 @@ class Art(QWidget):
         :meth:`draw_under` and :meth:`draw`: painted once per size, not at every frame."""
 
     def draw(self, p: QPainter, t: float) -> None:
-        """The moving parts, over the static ones."""
-        raise NotImplementedError
+        """The moving parts, over the static ones (none in a still illustration)."""
 
 
 def _card(p: QPainter, rect: QRectF) -> None:

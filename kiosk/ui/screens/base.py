@@ -63,11 +63,11 @@ class ScreenBase(QWidget):
         self._setup_ui()
 
     def _setup_ui(self) -> None:
-        raise NotImplementedError
+        """Build the screen's widgets, once (each screen builds its own; the base has none)."""
 
     def render(self, view: View) -> None:
-        """Show ``view`` (called on every view change and language or settings change)."""
-        raise NotImplementedError
+        """Show ``view`` (called on every view change and language or settings change); each
+        screen sets its own texts here, the base shows nothing of its own."""
 
     def entered(self, view: View) -> None:
         """The stack switched to this screen (start animations, reset scrolling)."""

@@ -3,11 +3,9 @@
 :func:`install_service_menu` is all kiosk/app.py calls: it builds the view-model, the overlay
 and the hidden entry (a 3-second press in the window's top-right corner) on a
 :class:`~kiosk.ui.shell.KioskWindow` and returns the :class:`ServiceController`
-(``uninstall()`` when the window closes)::
-
-    service = install_service_menu(ui.window, menu)
-    ...
-    service.uninstall()
+(``uninstall()`` when the window closes): ``KioskApp`` calls
+``install_service_menu(ui.window, runtime.service)`` once the machine runs and
+``service.uninstall()`` before it closes the menu.
 """
 
 from __future__ import annotations

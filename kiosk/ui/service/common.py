@@ -74,7 +74,7 @@ class Section(QWidget):
     ``entered()`` reloads its data (through the view-model)."""
 
     def retranslate(self) -> None:
-        raise NotImplementedError
+        """Set every text in the current language (each section sets its own)."""
 
     def entered(self) -> None:
         """The technician opened this tab."""
