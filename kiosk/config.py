@@ -43,17 +43,17 @@ naming the file and the field; a bad ``[hardware]`` table raises
 
 from __future__ import annotations
 
-import enum
 import json
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.config_reader import KioskConfigError as KioskConfigError  # re-exported
+from kiosk.config_reader import TableReader
 from kiosk.purchase.model import FlowConfig, UnknownDispensePolicy
 from kiosk.purchase.policy import CardPolicy, OfflineCaps
 from sync.errors import ConfigError, ProtocolError
@@ -100,12 +100,6 @@ _SERVICE = frozenset(
     {"provisioning_file", "export_dir", "export_require_mount", "log_dir", "session_idle_s"}
 )
 DEFAULT_ENROLMENT = Path("/data/perfume-kiosk/config/technician-enrolment.json")
-EnumT = TypeVar("EnumT", bound=enum.Enum)
-_REQUIRED: Any = object()
-
-
-class KioskConfigError(ConfigError):
-    """The kiosk configuration is missing, unreadable or wrong; the message names the field."""
 
 
 @dataclass(frozen=True)
@@ -242,7 +236,7 @@ def load_config(path: str | Path) -> AppConfig:
 
 def parse_kiosk_config(table: object, *, where: str = "<config>", base: Path) -> KioskConfig:
     """Check a ``[kiosk]`` table already parsed from TOML; relative paths start at ``base``."""
-    r = _Reader(table, f"{where}: kiosk", base)
+    r = TableReader(table, f"{where}: kiosk", base, known=_KNOWN)
     device_id = r.text("device_id")
     try:
         validate_device_id(device_id)
@@ -289,7 +283,7 @@ def parse_kiosk_config(table: object, *, where: str = "<config>", base: Path) ->
     )
 
 
-def _zone(r: _Reader) -> str | None:
+def _zone(r: TableReader) -> str | None:
     if "timezone" not in r.table:
         return None
     name = r.text("timezone")
@@ -309,13 +303,13 @@ def _catalog_timezone(path: Path) -> str:
     return zone if isinstance(zone, str) and zone else "UTC"
 
 
-def _service(r: _Reader, data_dir: Path) -> ServiceSettings:
+def _service(r: TableReader, data_dir: Path) -> ServiceSettings:
     """``[kiosk.service]``; without ``provisioning_file``, the first-boot provisioning's file
     when it is there (a fresh machine's first technician); without ``log_dir``, ``logs``
     beside the ledger's folder (so that an export always has the kiosk's log)."""
     d = ServiceSettings()
     table = r.table.get("service", {})
-    s = _Reader(table, f"{r.where}.service", r.base, known=_SERVICE)
+    s = TableReader(table, f"{r.where}.service", r.base, known=_SERVICE)
     provisioning = s.path("provisioning_file") if "provisioning_file" in table else None
     if provisioning is None and DEFAULT_ENROLMENT.is_file():
         provisioning = DEFAULT_ENROLMENT
@@ -328,10 +322,10 @@ def _service(r: _Reader, data_dir: Path) -> ServiceSettings:
     )
 
 
-def _caps(r: _Reader) -> OfflineCaps:
+def _caps(r: TableReader) -> OfflineCaps:
     if "offline_caps" not in r.table:
         return OfflineCaps()
-    c = _Reader(r.table["offline_caps"], f"{r.where}.offline_caps", r.base, known=_CAPS)
+    c = TableReader(r.table["offline_caps"], f"{r.where}.offline_caps", r.base, known=_CAPS)
     d = OfflineCaps()
     return OfflineCaps(
         per_sale_minor=c.integer("per_sale_minor", d.per_sale_minor, lo=0),
@@ -340,87 +334,3 @@ def _caps(r: _Reader) -> OfflineCaps:
         max_age_s=c.number("max_age_s", d.max_age_s, lo=0.0, hi=7 * 24 * 3600.0),
         exclude_bottles=c.flag("exclude_bottles", d.exclude_bottles),
     )
-
-
-class _Reader:
-    """Typed reads from one TOML table; every failure names ``<where>.<key>``."""
-
-    def __init__(
-        self, table: object, where: str, base: Path, *, known: frozenset[str] = _KNOWN
-    ) -> None:
-        if not isinstance(table, dict):
-            raise KioskConfigError(f"{where} must be a table")
-        self.table: dict[str, Any] = table
-        self.where = where
-        self.base = base
-        unknown = sorted(set(table) - known)
-        if unknown:
-            self.fail(unknown[0], f"is not a known key (known: {', '.join(sorted(known))})")
-
-    def fail(self, key: str, message: str) -> Any:
-        raise KioskConfigError(f"{self.where}.{key} {message}")
-
-    def _get(self, key: str, kind: Any, what: str, default: object) -> Any:
-        if key not in self.table:
-            if default is _REQUIRED:
-                self.fail(key, "is missing")
-            return default
-        value = self.table[key]
-        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            self.fail(key, f"must be {what}, not {value!r}")
-        return value
-
-    def text(self, key: str, default: str = _REQUIRED) -> str:
-        value: str = self._get(key, str, "a string", default)
-        if not value.strip():
-            self.fail(key, "must not be empty")
-        return value
-
-    def path(self, key: str) -> Path:
-        return self.base / Path(self.text(key)).expanduser()
-
-    def existing_file(self, key: str) -> Path:
-        path = self.path(key)
-        if not path.is_file():
-            self.fail(key, f"{path} is not a file")
-        if not os.access(path, os.R_OK):
-            self.fail(key, f"{path} is not readable")
-        return path
-
-    def file(self, key: str) -> Path | None:
-        return self.existing_file(key) if key in self.table else None
-
-    def number(self, key: str, default: float, *, lo: float, hi: float = float("inf")) -> float:
-        value = self._get(key, int | float, "a number", default)
-        if not lo <= value <= hi:
-            bounds = f"between {lo:g} and {hi:g}" if hi != float("inf") else f">= {lo:g}"
-            self.fail(key, f"must be {bounds}, not {value!r}")
-        return float(value)
-
-    def integer(self, key: str, default: int, *, lo: int, hi: int = 2**53) -> int:
-        value: int = self._get(key, int, "a whole number", default)
-        if not lo <= value <= hi:
-            bounds = f"between {lo} and {hi}" if hi != 2**53 else f">= {lo}"
-            self.fail(key, f"must be {bounds}, not {value!r}")
-        return value
-
-    def flag(self, key: str, default: bool) -> bool:
-        value: bool = self._get(key, bool, "true or false", default)
-        return value
-
-    def one_of(self, key: str, allowed: tuple[str, ...], default: str) -> str:
-        value = self.text(key, default)
-        if value not in allowed:
-            self.fail(key, f"must be one of {', '.join(map(repr, allowed))}, not {value!r}")
-        return value
-
-    def choice(self, key: str, kind: type[EnumT], default: EnumT) -> EnumT:
-        allowed = tuple(str(m.value) for m in kind)
-        return kind(self.one_of(key, allowed, str(default.value)))
-
-    def url(self, key: str, default: str) -> str:
-        value = self.text(key, default)
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            self.fail(key, f"must be an http:// or https:// URL, not {value!r}")
-        return value

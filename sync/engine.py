@@ -20,11 +20,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
 from sync.delivery import DeliveryState
+from sync.engine_config import EngineConfig as EngineConfig  # re-exported
 from sync.errors import ProtocolError
 from sync.events import (
     ConnectionDidChange,
@@ -36,12 +37,11 @@ from sync.events import (
 )
 from sync.faults import crash_point
 from sync.ledger import EventDraft, Ledger, LedgerStatus
-from sync.mqtt import BrokerConfig, MqttConnection
+from sync.mqtt import MqttConnection
 from sync.priority import lower_thread_priority
 from sync.protocol import (
     PROTOCOL_VERSION,
     Event,
-    Topics,
     canonical_json,
     encode_event_batch,
     encode_snapshot,
@@ -53,21 +53,6 @@ from sync.telemetry import SyncMetrics, TelemetryReport
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    broker: BrokerConfig
-    topics: Topics = field(default_factory=Topics)
-    batch_max_events: int = 100
-    window_events: int = 2000
-    ack_timeout_s: float = 15.0
-    snapshot_interval_s: float = 24 * 3600.0
-    telemetry_interval_s: float = 60.0
-    tick_s: float = 0.5
-    # The ledger and MQTT threads run this many nice steps below the thread that starts the
-    # engine (the kiosk's screen thread), so the screen wins a contended CPU (sync.priority).
-    background_nice: int = 5
 
 
 class SyncEngine:

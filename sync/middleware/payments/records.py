@@ -51,36 +51,14 @@ from sync.middleware.canonical import (
 )
 from sync.middleware.db import write_transaction
 from sync.middleware.ingest import as_utc, utc_now
+from sync.middleware.payments.replies import Reply as Reply
+from sync.middleware.payments.replies import refused as refused
 from sync.middleware.payments.requests import PaymentOp
 from sync.payments import PaymentStatus
 from sync.protocol import canonical_json
 
 EXPIRED_24H = "expired_24h"  # history reason of a void the expiry sweeper made
 FENCED = "fenced"  # a payment_requests state: an authorization the device gave up on
-
-
-def refused(code: str, message: str) -> Reply:
-    return Reply(error=(code, message))
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the device is answered: a result object or an error (code, message)."""
-
-    result: dict[str, Any] | None = None
-    error: tuple[str, str] | None = None
-
-    def to_json(self) -> str:
-        if self.error is not None:
-            return canonical_json({"error": {"code": self.error[0], "message": self.error[1]}})
-        return canonical_json({"result": self.result or {}})
-
-    @classmethod
-    def from_json(cls, raw: str) -> Reply:
-        obj = json.loads(raw)
-        if "error" in obj:
-            return cls(error=(str(obj["error"]["code"]), str(obj["error"]["message"])))
-        return cls(result=dict(obj["result"]))
 
 
 ABANDONED = refused(
