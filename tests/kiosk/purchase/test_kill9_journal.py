@@ -132,11 +132,26 @@ def _spawn(
     return proc
 
 
-async def _disturb(board: dispenser_sim.DispenserSimulator, rng: random.Random) -> None:
+# Points only a failed dispense reaches: while a run aims at one, every channel and slot jams,
+# so the first card sale fails (a few random jams can leave a whole run without one).
+FAILURE_POINTS = {
+    "after_step:dispense_failed",
+    "after_step:voided",
+    "after_step:void_requested",
+}
+
+
+async def _disturb(
+    board: dispenser_sim.DispenserSimulator, rng: random.Random, aim: dict[str, str]
+) -> None:
     """Every second or so, a few channels and slots jam and answers get lost (query path)."""
     while True:
-        await asyncio.sleep(rng.uniform(0.5, 1.5))
         board.model.clear_faults()
+        if aim["target"] in FAILURE_POINTS:
+            for channel in range(16):
+                board.inject_fault(f"jam:{channel}")
+            for slot in range(30):
+                board.inject_fault(f"jam_slot:{slot}")
         for _ in range(4):
             board.inject_fault(
                 rng.choice(
@@ -148,6 +163,7 @@ async def _disturb(board: dispenser_sim.DispenserSimulator, rng: random.Random) 
                     ]
                 )
             )
+        await asyncio.sleep(rng.uniform(0.5, 1.5))
 
 
 def _delivered(record: Record) -> bool:
@@ -182,7 +198,8 @@ async def test_kill9_at_every_journal_step(
     gateway = SandboxGateway().start()
     data = tmp_path / "device"
     kills: Counter[str] = Counter()
-    disturber = asyncio.create_task(_disturb(board, rng))
+    aim = {"target": ""}
+    disturber = asyncio.create_task(_disturb(board, rng, aim))
     try:
         async with running_middleware(
             f"sqlite:///{tmp_path / 'mw.db'}", broker.url, gateway_url=gateway.url
@@ -196,6 +213,7 @@ async def test_kill9_at_every_journal_step(
                 if not missing and sum(kills.values()) >= MIN_KILLS:
                     break
                 target = "" if run % 3 == 2 else (missing or points)[run % len(missing or points)]
+                aim["target"] = target
                 proc = _spawn(
                     child_processes,
                     data,
@@ -221,9 +239,12 @@ async def test_kill9_at_every_journal_step(
                     for line in text.splitlines()
                     if line.startswith("crash point ")
                 )
-                if proc.returncode == 0:
-                    break
+                # exit 0: the run served all its shoppers without dying; the next one brings
+                # new shoppers (its own seed), until every point is hit and enough kills counted
             disturber.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await disturber
+            board.model.clear_faults()  # the last run finishes on a working machine
             final = _spawn(
                 child_processes, data, broker, hw, crash="", catalog=catalog, seed=MAX_RUNS
             )
