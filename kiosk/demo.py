@@ -127,7 +127,9 @@ class DemoServices:
         except ConfigError as exc:
             log.warning("no local broker (%s): the kiosk runs offline", exc)
             return OFFLINE_BROKER
-        self._reserved = broker or Broker(self.data_dir / "broker", persistence=True)
+        self._reserved = broker or Broker(
+            self.data_dir / "broker", persistence=True, die_with_parent=True
+        )
         self.broker_url = self._reserved.url
         return self.broker_url
 
@@ -138,7 +140,9 @@ class DemoServices:
         second or so before the middleware subscribes; what it sends meanwhile is sent
         again (gap request or ack timeout). Offline without mosquitto."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        broker = self._reserved or Broker(self.data_dir / "broker", persistence=True)
+        broker = self._reserved or Broker(
+            self.data_dir / "broker", persistence=True, die_with_parent=True
+        )
         self._reserved = None
         self.lost = None
         try:
@@ -179,7 +183,14 @@ class DemoServices:
         )
 
     async def _start_broker(self, broker: Broker) -> bool:
-        starting = asyncio.ensure_future(asyncio.to_thread(broker.start))
+        """Spawned here, on the loop's thread (its death signal follows the spawning thread:
+        a worker thread could end before the kiosk), then waited for in a worker."""
+        try:
+            broker.spawn()
+        except (ConfigError, OSError) as exc:
+            log.warning("no local broker (%s): the kiosk runs offline", exc)
+            return False
+        starting = asyncio.ensure_future(asyncio.to_thread(broker.wait_listening))
         try:
             await asyncio.shield(starting)
         except ConfigError as exc:

@@ -35,7 +35,7 @@ async def run_headless(args: argparse.Namespace) -> int:
 
     data: Path = args.data_dir or DEFAULT_DATA_DIR
     data.mkdir(parents=True, exist_ok=True)
-    broker: Broker | None = Broker(data / "broker", persistence=True)
+    broker: Broker | None = Broker(data / "broker", persistence=True, die_with_parent=True)
     try:
         assert broker is not None
         broker.start()

@@ -1,10 +1,17 @@
 """A local Mosquitto broker on a free port: for the kiosk's demo mode, the tests and the
 benchmarks. ``stop()``/``kill()`` and ``start()`` keep the same port, so a test can take the
-broker away and bring it back."""
+broker away and bring it back.
+
+``die_with_parent=True`` (the demo's broker) runs it under ``setpriv --pdeathsig TERM``
+(util-linux), so the kernel stops it when the thread that spawned it dies, even by kill -9.
+That thread must live as long as the owner: :meth:`Broker.spawn` on the event loop's thread,
+then :meth:`Broker.wait_listening` anywhere (it blocks)."""
 
 from __future__ import annotations
 
+import logging
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -13,6 +20,8 @@ import time
 from pathlib import Path
 
 from sync.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def free_port() -> int:
@@ -33,10 +42,18 @@ def mosquitto_binary() -> str:
 class Broker:
     """One Mosquitto process; ``stop()``/``kill()`` and ``start()`` keep the same port."""
 
-    def __init__(self, workdir: Path, *, port: int | None = None, persistence: bool = True) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        port: int | None = None,
+        persistence: bool = True,
+        die_with_parent: bool = False,
+    ) -> None:
         self.workdir = workdir
         self.port = port or free_port()
         self.persistence = persistence
+        self.die_with_parent = die_with_parent
         self.proc: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
         self.conf = workdir / "mosquitto.conf"
@@ -49,6 +66,9 @@ class Broker:
             "max_queued_messages 100000",
             "max_inflight_messages 0",
             f"log_dest file {workdir}/mosquitto.log",
+            # Run as root, mosquitto would switch to its own user: its files here are ours,
+            # and a change of user clears the parent-death signal (prctl(2)).
+            f"user {pwd.getpwuid(os.geteuid()).pw_name}",
         ]
         self.conf.write_text("\n".join(lines) + "\n")
 
@@ -57,11 +77,25 @@ class Broker:
         return f"mqtt://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 10.0) -> None:
-        self.proc = subprocess.Popen(
-            [mosquitto_binary(), "-c", str(self.conf)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        """Spawn it and wait until it listens (see the module doc for ``die_with_parent``)."""
+        self.spawn()
+        self.wait_listening(timeout)
+
+    def spawn(self) -> None:
+        """Start the process and return at once."""
+        argv = [mosquitto_binary(), "-c", str(self.conf)]
+        if self.die_with_parent:
+            setpriv = shutil.which("setpriv")
+            if setpriv is not None:
+                argv = [setpriv, "--pdeathsig", "TERM", *argv]
+            else:
+                log.warning("setpriv is not installed: mosquitto may outlive a killed kiosk")
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_listening(self, timeout: float = 10.0) -> None:
+        """Block until the spawned broker accepts connections; an error if it exits first."""
+        if self.proc is None:
+            raise ConfigError("mosquitto was not started")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
