@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt, QTranslator, Signal
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 LANGUAGES: tuple[tuple[str, str], ...] = (("en", "English"), ("fr", "Français"), ("ar", "العربية"))
 RTL = frozenset({"ar"})
 _LOCALES = {"en": "en_IE", "fr": "fr_FR", "ar": "ar_AE"}
+_LIST_SEPARATORS = {"ar": "، "}  # U+060C ARABIC COMMA; the others use ", "
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "AED": "د.إ"}
 
 
@@ -104,6 +106,10 @@ class Languages(QObject):
 
     def number(self, value: int) -> str:
         return self.locale.toString(value)
+
+    def join(self, items: Iterable[str]) -> str:
+        """A list of words (notes, tax rates) with the language's comma: Arabic's is "،"."""
+        return _LIST_SEPARATORS.get(self.code, ", ").join(items)
 
 
 def tr(context: str, text: str) -> str:

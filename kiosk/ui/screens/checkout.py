@@ -203,7 +203,7 @@ class CheckoutScreen(ScreenBase):
         for bp in rates_bp:
             number = locale.toString(bp // 100) if bp % 100 == 0 else locale.toString(bp / 100)
             out.append(fill(self.tr("%1%"), number))
-        return ", ".join(out)
+        return self.ctx.languages.join(out)
 
     def _render_member(self, view: View) -> None:
         member = view.member

@@ -210,7 +210,7 @@ class FinderScreen(ScreenBase):
         code = self.ctx.languages.code
         family = self.ctx.catalog.family_name(p.family_id, code)
         local = self.ctx.catalog.notes_in(p, code)
-        notes = ", ".join((*local.top[:1], *local.heart[:2]))
+        notes = self.ctx.languages.join((*local.top[:1], *local.heart[:2]))
         card.set_extra(
             badge=self.tr("Best match") if best else "",
             detail=f"{family} · {notes}",

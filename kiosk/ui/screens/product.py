@@ -27,6 +27,7 @@ from kiosk.journey import Notice, Unavailable, View
 from kiosk.pricing import Cart, QuoteLine, quote
 from kiosk.promotions import LOYALTY_REDEMPTION_ID
 from kiosk.ui import messages
+from kiosk.ui.i18n import Languages
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import button, card, label
 from kiosk.ui.widgets_cards import OfferButton
@@ -46,8 +47,8 @@ MARGIN = 48
 TOP = 20
 
 
-def notes_text(notes: tuple[str, ...]) -> str:
-    return ", ".join(n[:1].upper() + n[1:] for n in notes)
+def notes_text(notes: tuple[str, ...], languages: Languages) -> str:
+    return languages.join(n[:1].upper() + n[1:] for n in notes)
 
 
 class ProductScreen(ScreenBase):
@@ -153,7 +154,7 @@ class ProductScreen(ScreenBase):
             titles, values, self.note_titles, self.note_values, strict=True
         ):
             t_label.setText(title)
-            v_label.setText(notes_text(value))
+            v_label.setText(notes_text(value, self.ctx.languages))
         self.notice.setText(messages.notice_text(view.notice))
         self.notice.setVisible(view.notice is not Notice.NONE)
         self.offline.setText(messages.unavailable_text(Unavailable.CARDS_OFFLINE))

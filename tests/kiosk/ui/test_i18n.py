@@ -258,6 +258,12 @@ def test_money_for_the_locale(
     assert languages.money(Money(minor, currency)) == text
 
 
+def test_lists_take_the_languages_comma(languages: Languages) -> None:
+    for code, text in (("en", "Rose, Oud"), ("fr", "Rose, Oud"), ("ar", "Rose، Oud")):
+        languages.set(code)
+        assert languages.join(["Rose", "Oud"]) == text
+
+
 def test_arabic_numbers_use_one_digit_set(languages: Languages) -> None:
     languages.set("ar")
     texts = [languages.money(Money(m, "EUR")) for m in (1, 99, 123456789)]

@@ -257,6 +257,16 @@ def test_details_show_the_product_data(ui: ShopUi) -> None:
     assert f"{product.intensity} of 5" in screen.meter.accessibleName()
 
 
+def test_arabic_lists_the_notes_with_the_arabic_comma(ui: ShopUi) -> None:
+    product = spray_product(ui.catalog)
+    ui.set(lang="ar")
+    ui.show(priced(ui.catalog, product, SUNDAY_NOON))
+    local = ui.catalog.notes_in(product, "ar")
+    top = product_screen(ui).note_values[0].text()
+    assert len(local.top) >= 2, "a product with one top note proves nothing"
+    assert top == "، ".join(local.top) and "," not in top
+
+
 def test_back_calls_the_view_model(ui: ShopUi, qtbot: QtBot) -> None:
     ui.show(priced(ui.catalog, spray_product(ui.catalog), SUNDAY_NOON))
     qtbot.mouseClick(product_screen(ui).back_button, Qt.MouseButton.LeftButton)
