@@ -4,18 +4,34 @@ Rules: a refund names the original transaction; the refunds of one sale never to
 was captured; an uncaptured payment is voided, never refunded; every refund is its own
 journaled transaction (``refund_requested`` → ``refunded``) with a ``REFUND`` ledger event,
 settled by the settlement worker under an idempotency key derived from its id.
+
+Loyalty points follow the money (docs/protocol.md, "Loyalty"): a refund takes back the points
+the sale earned (its ``LOYALTY`` accrual) and gives back the points it spent (its ``SALE``'s
+``points_redeemed``) in proportion to the money refunded. Each share is telescoping: after
+refunds totalling ``r`` of the ``c`` captured, ``floor(total * r / c)`` points have moved, so
+partial refunds adding up to the whole move exactly the whole, and a refund moves its share
+minus what the earlier refunds' ``LOYALTY`` events already moved (which also catches up on
+refunds recorded before points followed them). The points travel as ``LOYALTY`` events of the
+refund transaction (``kind`` ``reversal`` / ``restore``) committed in the same batch as its
+``REFUND`` event, so they are recorded exactly when the refund is, never twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kiosk.purchase.dispensing import record_step
 from kiosk.purchase.journal import Mode, Step, fold
 from kiosk.purchase.settlement import SettlementWorker
 from sync.engine import SyncEngine
 from sync.ledger import EventDraft
-from sync.protocol import EventType
+from sync.protocol import Event, EventType
+
+ACCRUAL = "accrual"  # points a sale earned (recorded with its SALE)
+REVERSAL = "reversal"  # points the sale earned, taken back
+RESTORE = "restore"  # points the sale spent, given back
 
 
 class RefundError(Exception):
@@ -42,8 +58,11 @@ async def request_refund(
     operator_id: str,
     reason: str,
 ) -> RefundTicket:
+    """Record a refund of ``amount_minor`` of ``original_txn``'s captured money, with the
+    loyalty points that follow it, and have the settlement worker settle it."""
     ledger = engine.ledger
-    view = fold(original_txn, await engine.call_ledger(ledger.transaction_events, original_txn))
+    sale_events = await engine.call_ledger(ledger.transaction_events, original_txn)
+    view = fold(original_txn, sale_events)
     if not view.steps:
         raise RefundError(f"there is no transaction {original_txn}")
     if amount_minor <= 0:
@@ -62,6 +81,17 @@ async def request_refund(
             f"refunds would total {refunded + amount_minor}, more than the {captured} captured"
         )
     refund_txn = f"{original_txn}.r{len(earlier) + 1}"
+    moved = await engine.call_ledger(
+        ledger.events_where, EventType.LOYALTY, "original_txn", original_txn
+    )
+    points = _points_drafts(
+        sale_events,
+        moved,
+        refund_txn=refund_txn,
+        original_txn=original_txn,
+        refunded_after=refunded + amount_minor,
+        captured=captured,
+    )
     data = {
         "original_txn": original_txn,
         "refund_minor": amount_minor,
@@ -83,10 +113,57 @@ async def request_refund(
                 txn_id=refund_txn,
                 data={"original_txn": original_txn, "operator_id": operator_id},
             ),
+            *points,
         ]
     )
     settlement.kick()
     return RefundTicket(refund_txn, original_txn, amount_minor)
+
+
+def _points_drafts(
+    sale_events: Sequence[Event],
+    moved: Sequence[Event],
+    *,
+    refund_txn: str,
+    original_txn: str,
+    refunded_after: int,
+    captured: int,
+) -> list[EventDraft]:
+    """The refund's ``LOYALTY`` events: its share of the points the sale earned (``reversal``)
+    and spent (``restore``), for the member who earned or spent them; none for a share of 0."""
+    earned: Mapping[str, Any] = next(
+        (
+            e.data
+            for e in sale_events
+            if e.type is EventType.LOYALTY and e.data.get("kind") == ACCRUAL
+        ),
+        {},
+    )
+    sold: Mapping[str, Any] = next((e.data for e in sale_events if e.type is EventType.SALE), {})
+    sources = {
+        REVERSAL: (earned.get("member_id"), earned.get("points")),
+        RESTORE: (sold.get("member_id"), sold.get("points_redeemed")),
+    }
+    drafts = []
+    for kind, (member, total) in sources.items():
+        if not isinstance(member, str) or not member or type(total) is not int or total <= 0:
+            continue
+        before = sum(int(e.data.get("points", 0)) for e in moved if e.data.get("kind") == kind)
+        share = total * refunded_after // captured - before
+        if share > 0:
+            drafts.append(
+                EventDraft(
+                    EventType.LOYALTY,
+                    txn_id=refund_txn,
+                    data={
+                        "kind": kind,
+                        "member_id": member,
+                        "points": share,
+                        "original_txn": original_txn,
+                    },
+                )
+            )
+    return drafts
 
 
 async def void_payment(

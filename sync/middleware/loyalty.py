@@ -6,7 +6,13 @@ Accounts are a projection of what the devices record (docs/protocol.md, "Loyalty
   ``data.member_id``;
 - a ``SALE`` event with ``data.points_redeemed > 0`` debits them from ``data.member_id`` and
   makes the transaction's hold final (an offline redemption has no hold: it is debited as is,
-  and the balance may go below zero — the kiosk's offline cap bounds that).
+  and the balance may go below zero — the kiosk's offline cap bounds that);
+- a ``LOYALTY`` event of a refund transaction with ``data.kind = "reversal"`` debits
+  ``data.points`` (the share of a refunded sale's accrual the device took back; the member may
+  have spent them already, so the balance may go below zero, and the log says so), and one
+  with ``data.kind = "restore"`` credits them (the share of the points the sale spent).
+  The device computes both shares (``kiosk.purchase.refunds``); the middleware only applies
+  them, as it applies accruals.
 
 :func:`project_loyalty` is called by the ingest in the same database transaction that moves
 the stream's high-water mark, for exactly the events that move it, so each event counts once;
@@ -38,6 +44,9 @@ log = logging.getLogger(__name__)
 # hold states
 H_HELD, H_FINAL, H_RELEASED, H_REFUSED = "held", "final", "released", "refused"
 ACCRUAL, REDEMPTION, ADJUSTMENT = "accrual", "redemption", "adjustment"
+REVERSAL, RESTORE = "reversal", "restore"  # a refund takes earned points back / gives spent back
+# the LOYALTY kinds the projection applies as is, with the sign of their change of the balance
+POINTS_MOVES = {ACCRUAL: 1, RESTORE: 1, REVERSAL: -1}
 
 
 def valid_points(value: Any) -> int | None:
@@ -146,36 +155,53 @@ def project_loyalty(
             continue
         source = (key.device_id, key.epoch, int(seq))
         txn = str(txn_id) if txn_id is not None else None
-        if kind == EventType.LOYALTY.value and data.get("kind") == ACCRUAL:
-            _accrue(conn, insert, data, source, txn, now)
+        move = data.get("kind")
+        if kind == EventType.LOYALTY.value and isinstance(move, str) and move in POINTS_MOVES:
+            _move_points(conn, insert, move, data, source, txn, now)
         elif kind == EventType.SALE.value and data.get("points_redeemed"):
             _finalize(conn, insert, data, source, txn, now)
 
 
-def _accrue(
+def _move_points(
     conn: Connection,
     insert: InsertFactory,
+    kind: str,
     data: dict[str, Any],
     source: tuple[str, int, int],
     txn: str | None,
     now: datetime,
 ) -> None:
+    """An accrual, or a refund's reversal or restore: move ``data.points`` as the device says."""
     member, points = valid_member(data.get("member_id")), valid_points(data.get("points"))
     if member is None or points is None:
-        log.warning("loyalty accrual %s:%d:%d ignored: bad member or points", *source)
+        log.warning("loyalty %s %s:%d:%d ignored: bad member or points", kind, *source)
         return
-    lock_account(conn, insert, member, now)
-    if add_entry(
+    account = lock_account(conn, insert, member, now)
+    change = POINTS_MOVES[kind] * points
+    original = data.get("original_txn")
+    details = {"original_txn": original} if kind != ACCRUAL and _is_txn(original) else None
+    if not add_entry(
         conn,
         insert,
         member_id=member,
-        kind=ACCRUAL,
-        points=points,
+        kind=kind,
+        points=change,
         now=now,
         source=source,
         txn_id=txn,
+        details=details,
     ):
-        move_account(conn, member, now, balance=points)
+        return
+    move_account(conn, member, now, balance=change)
+    after = int(account.balance) + change
+    if change < 0 and after < 0:  # the member spent them already: what they owe stays visible
+        log.warning(
+            "%s: a refund took back %d points, the balance is now %d", member, points, after
+        )
+
+
+def _is_txn(value: Any) -> bool:
+    return isinstance(value, str) and TXN_ID_RE.fullmatch(value) is not None
 
 
 def _finalize(

@@ -264,7 +264,7 @@ loyalty_entries = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("member_id", String(MEMBER), nullable=False),
-    Column("kind", String(16), nullable=False),  # accrual | redemption | adjustment
+    Column("kind", String(16), nullable=False),  # accrual|redemption|reversal|restore|adjustment
     Column("points", BigInteger, nullable=False),  # signed change of the balance
     Column("device_id", String(DEVICE_ID)),
     Column("epoch", BigInteger),

@@ -1,10 +1,12 @@
 """Loyalty accounts at the middleware, on SQLite and PostgreSQL: accruals projected from the
 ingested LOYALTY events exactly once (duplicates, reordering), redemption holds (insufficient
 points, stored answers, conflicts, tombstones), a SALE that spends points making its hold final
-exactly once, releases, offline redemptions, and a randomized interleaving of all of it."""
+exactly once, releases, offline redemptions, a refund's reversal and restore (once, below zero
+with a warning, malformed ones ignored), and a randomized interleaving of all of it."""
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +40,19 @@ def sale(seq: int, txn: str, member: str, points: int, *, offline: bool = False)
     data: dict[str, Any] = {"kind": "spray", "doses": 3, "member_id": member}
     data.update(points_redeemed=points, redemption="offline" if offline else "online")
     return _with_txn(make_event(seq, kind=EventType.SALE, qty=0, data=data), txn)
+
+
+def refund_move(seq: int, kind: Any, member: Any, points: Any, *, original: str = "t-s") -> Any:
+    """A refund's LOYALTY event (kind "reversal" or "restore") of transaction ``{original}.r1``."""
+    ev = make_event(
+        seq,
+        kind=EventType.LOYALTY,
+        sku=None,
+        qty=0,
+        amount=0,
+        data={"kind": kind, "member_id": member, "points": points, "original_txn": original},
+    )
+    return _with_txn(ev, f"{original}.r1")
 
 
 def restock(seq: int) -> Any:
@@ -182,10 +197,80 @@ def test_malformed_loyalty_data_is_ignored_not_fatal(engine: Engine) -> None:
         make_event(3, kind=EventType.LOYALTY, sku=None, qty=0, amount=0,
                    data={"member_id": "m-1", "points": -5, "kind": "accrual"})
     )  # fmt: skip
-    bad.append(sale(4, "t-x", "m-1", True))  # type: ignore[arg-type]
+    bad.append(sale(4, "t-x", "m-1", True))  # points True: a bool is no number of points
     out = ing.ingest([inbound(restock(1), *bad, accrual(5, "m-1", 7))])
     assert out.streams[0].high_water == 5
     assert balance(book, "m-1") == (7, 0, 7)
+
+
+def refund_entries(engine: Engine, txn: str) -> list[tuple[str, int, str]]:
+    c = t.loyalty_entries.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(c.kind, c.points, c.details).where(c.txn_id == txn).order_by(c.seq)
+        ).all()
+    return [(str(k), int(p), str(d)) for k, p, d in rows]
+
+
+def test_a_refund_takes_earned_points_back_and_gives_spent_ones_back_once(
+    engine: Engine,
+) -> None:
+    ing, book = Ingestor(engine), LoyaltyBook(engine)
+    ing.ingest([inbound(restock(1), accrual(2, "m-1", 100))])
+    assert error(book.redeem(DEV, "t-s", "m-1", 40)) is None
+    ing.ingest([inbound(sale(3, "t-s", "m-1", 40), accrual(4, "m-1", 12, txn="t-s"))])
+    assert balance(book, "m-1") == (72, 0, 72)
+    moves = [refund_move(5, "reversal", "m-1", 12), refund_move(6, "restore", "m-1", 40)]
+    ing.ingest([inbound(moves[1])])  # early: held beyond H, not counted yet
+    assert balance(book, "m-1") == (72, 0, 72)
+    for _ in range(3):  # the same events delivered again and again
+        ing.ingest([inbound(*moves)])
+    assert balance(book, "m-1") == (100, 0, 100)
+    assert entries_sum(engine, "m-1") == 100
+    original = '{"original_txn":"t-s"}'
+    assert refund_entries(engine, "t-s.r1") == [
+        ("reversal", -12, original),
+        ("restore", 40, original),
+    ]
+
+
+def test_a_reversal_may_take_the_balance_below_zero_with_a_warning(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The member spent the earned points before the refund: they owe them (like an offline
+    redemption beyond the balance), and the log says so."""
+    ing, book = Ingestor(engine), LoyaltyBook(engine)
+    ing.ingest([inbound(restock(1), accrual(2, "m-1", 30, txn="t-s"))])
+    ing.ingest([inbound(sale(3, "t-o", "m-1", 25, offline=True))])
+    with caplog.at_level(logging.WARNING, logger="sync.middleware.loyalty"):
+        ing.ingest([inbound(refund_move(4, "reversal", "m-1", 30))])
+    assert balance(book, "m-1") == (-25, 0, -25)
+    assert [r.getMessage() for r in caplog.records] == [
+        "m-1: a refund took back 30 points, the balance is now -25"
+    ]
+
+
+def test_malformed_refund_moves_are_ignored_with_one_warning_each(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    ing, book = Ingestor(engine), LoyaltyBook(engine)
+    bad = [
+        refund_move(2, "reversal", "x y", 5),
+        refund_move(3, "reversal", "m-1", 0),
+        refund_move(4, "reversal", "m-1", True),
+        refund_move(5, "restore", "m-1", "7"),
+        refund_move(6, "restore", None, 7),
+        refund_move(7, ["reversal"], "m-1", 5),  # not a kind at all: not a points move
+    ]
+    with caplog.at_level(logging.WARNING, logger="sync.middleware.loyalty"):
+        out = ing.ingest([inbound(restock(1), *bad, accrual(8, "m-1", 9))])
+    assert out.streams[0].high_water == 8
+    assert balance(book, "m-1") == (9, 0, 9)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"loyalty {kind} {DEV}:1:{seq} ignored: bad member or points"
+        for kind, seq in (("reversal", 2), ("reversal", 3), ("reversal", 4), ("restore", 5),
+                          ("restore", 6))
+    ]  # fmt: skip
 
 
 def test_adjustments_are_journalled(engine: Engine) -> None:
