@@ -18,6 +18,8 @@ refund transaction (``kind`` ``reversal`` / ``restore``) committed in the same b
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,12 +28,14 @@ from kiosk.purchase.dispensing import record_step
 from kiosk.purchase.journal import Mode, Step, fold
 from kiosk.purchase.settlement import SettlementWorker
 from sync.engine import SyncEngine
-from sync.ledger import EventDraft
+from sync.ledger import EventDraft, Ledger
 from sync.protocol import Event, EventType
 
 ACCRUAL = "accrual"  # points a sale earned (recorded with its SALE)
 REVERSAL = "reversal"  # points the sale earned, taken back
 RESTORE = "restore"  # points the sale spent, given back
+
+_refund_locks: weakref.WeakKeyDictionary[Ledger, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 class RefundError(Exception):
@@ -59,7 +63,32 @@ async def request_refund(
     reason: str,
 ) -> RefundTicket:
     """Record a refund of ``amount_minor`` of ``original_txn``'s captured money, with the
-    loyalty points that follow it, and have the settlement worker settle it."""
+    loyalty points that follow it, and have the settlement worker settle it.
+
+    One refund at a time per ledger: the checks read the ledger and the batch is written
+    after them (awaits between), so two refunds asked for at once (the service menu and the
+    POS) would both pass "never more than captured" and both take the same ``.rN`` id."""
+    lock = _refund_locks.setdefault(engine.ledger, asyncio.Lock())
+    async with lock:
+        return await _request_refund(
+            engine,
+            settlement,
+            original_txn=original_txn,
+            amount_minor=amount_minor,
+            operator_id=operator_id,
+            reason=reason,
+        )
+
+
+async def _request_refund(
+    engine: SyncEngine,
+    settlement: SettlementWorker,
+    *,
+    original_txn: str,
+    amount_minor: int,
+    operator_id: str,
+    reason: str,
+) -> RefundTicket:
     ledger = engine.ledger
     sale_events = await engine.call_ledger(ledger.transaction_events, original_txn)
     view = fold(original_txn, sale_events)

@@ -208,6 +208,37 @@ async def test_refunds_never_exceed_the_capture(
         assert refunds == 2
 
 
+async def test_refunds_asked_for_at_once_still_never_exceed_the_capture(
+    broker: Broker, tmp_path: Path, sandbox: SandboxGateway, online: None
+) -> None:
+    """The service menu and the POS refund the same sale at the same moment: one of the two
+    400s of a 600 sale is refused, and the refund ids stay distinct."""
+    async with gateway_rig(tmp_path, broker.url, config=FAST) as rig:
+        await until(lambda: rig.engine.connected, what="online")
+        sale = await rig.buy(SPRAY, price=600)
+        await settled(rig, sale.txn_id, "captured")
+        asked = [
+            request_refund(
+                rig.engine,
+                rig.settlement,
+                original_txn=sale.txn_id,
+                amount_minor=400,
+                operator_id=who,
+                reason="leak",
+            )
+            for who in ("tech-1", "pos")
+        ]
+        results = await asyncio.gather(*asked, return_exceptions=True)
+        tickets = [r for r in results if not isinstance(r, BaseException)]
+        refused = [r for r in results if isinstance(r, BaseException)]
+        assert len(tickets) == 1, results
+        assert len(refused) == 1 and isinstance(refused[0], RefundError), refused
+        assert "more than the 600 captured" in str(refused[0])
+        await settled(rig, tickets[0].refund_txn_id, "refunded")
+        refunds = await rig.engine.call_ledger(rig.ledger.count_events, EventType.REFUND)
+        assert refunds == 1
+
+
 async def test_an_uncaptured_payment_is_voided_not_refunded(
     broker: Broker, tmp_path: Path, sandbox: SandboxGateway, online: None
 ) -> None:
