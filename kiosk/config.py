@@ -56,11 +56,13 @@ from kiosk.config_reader import KioskConfigError as KioskConfigError  # re-expor
 from kiosk.config_reader import TableReader
 from kiosk.purchase.model import FlowConfig, UnknownDispensePolicy
 from kiosk.purchase.policy import CardPolicy, OfflineCaps
+from sync.broker_url import parse_broker_url
 from sync.errors import ConfigError, ProtocolError
 from sync.protocol import validate_device_id
 
-# Imported where used: the drivers (hardware.config), the machine and journey (sync.engine,
-# SQLAlchemy) and paho (sync.mqtt) are not needed to paint the attract loop's first frame.
+# Imported where used: the [hardware] check (hardware.config: no driver, yet not the demo's),
+# the machine and journey (sync.engine, SQLAlchemy) and paho (sync.mqtt) are not needed to
+# paint the attract loop's first frame.
 if TYPE_CHECKING:
     from hardware.config import HardwareConfig
     from kiosk.journey import JourneyConfig
@@ -224,7 +226,7 @@ def load_config(path: str | Path) -> AppConfig:
     if unknown:
         raise KioskConfigError(f"{where}: [{unknown[0]}] is not a known table (kiosk, hardware)")
     kiosk = parse_kiosk_config(document["kiosk"], where=where, base=path.resolve().parent)
-    from hardware.config import parse_hardware_config  # the drivers: only for a configured machine
+    from hardware.config import parse_hardware_config  # only for a configured machine
 
     hardware = parse_hardware_config(document["hardware"], where=where)
     if not hardware.card_readers:
@@ -243,8 +245,6 @@ def parse_kiosk_config(table: object, *, where: str = "<config>", base: Path) ->
     except ProtocolError as exc:
         r.fail("device_id", str(exc).removeprefix("bad device id "))
     broker_url = r.text("broker_url")
-    from sync.mqtt import parse_broker_url  # paho: only for a configured machine
-
     try:
         tls, _host, _port = parse_broker_url(broker_url)
     except ConfigError as exc:

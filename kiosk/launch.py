@@ -2,10 +2,10 @@
 
 ``kiosk/run.py`` fills :class:`AppOptions` before Qt is imported and ``kiosk/app.py`` shows the
 attract loop from it before the machine's modules are loaded: the drivers
-(:mod:`hardware.config`), the sync engine (SQLAlchemy, paho) and the purchase flow come after
-the first frame. So this module names those only for the type checker, and the demo's choices
-travel as :class:`DemoRequest` (plain values) until :meth:`DemoRequest.options` makes the
-:class:`kiosk.demo.DemoOptions` that loads them.
+(:func:`hardware.config.open_devices`), the sync engine (SQLAlchemy, paho) and the purchase
+flow come after the first frame. So this module names those only for the type checker, and the
+demo's choices travel as :class:`DemoRequest` (plain values) until :meth:`DemoRequest.options`
+makes the :class:`kiosk.demo.DemoOptions` that loads them.
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ With a window, this module imports only what checks the arguments, the configura
 catalog (:mod:`kiosk.launch`); :mod:`kiosk.ui.startup` then paints the attract loop, and
 asyncio, qasync, the drivers, the sync engine (SQLAlchemy, paho) and the purchase flow load
 after that first frame (``kiosk/app.py``). A configured machine's file
-is checked whole before Qt starts, so its ``[hardware]`` table brings :mod:`hardware.config`
-(and ``broker_url`` paho) in first; ``--headless`` (:mod:`kiosk.headless`) imports what it
-needs at once.
+is checked whole before Qt starts: its ``[hardware]`` table brings :mod:`hardware.config`'s
+values and check but no driver (the devices open after the frame), its ``broker_url`` paho and
+asyncio (:mod:`sync.mqtt`); ``--headless`` (:mod:`kiosk.headless`) imports what it needs at once.
 """
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
@@ -30,6 +29,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from sync.broker_url import parse_broker_url
 from sync.errors import ConfigError
 from sync.priority import lower_thread_priority
 
@@ -49,19 +49,6 @@ class BrokerConfig:
     backoff_max_s: float = 60.0
     max_inflight: int = 50
     max_queued: int = 5000
-
-
-def parse_broker_url(url: str) -> tuple[bool, str, int]:
-    """``mqtt://host[:port]`` or ``mqtts://host[:port]`` -> (tls, host, port)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise ConfigError(f"bad broker URL {url!r}: expected mqtt://host:port") from None
-    if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl") or not parts.hostname:
-        raise ConfigError(f"bad broker URL {url!r}: expected mqtt://host:port or mqtts://...")
-    tls = parts.scheme in ("mqtts", "ssl")
-    return tls, parts.hostname, port or (8883 if tls else 1883)
 
 
 def backoff_delay(attempt: int, minimum: float, maximum: float, rng: random.Random) -> float:

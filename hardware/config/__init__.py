@@ -9,10 +9,21 @@ every configured device.
   returns :class:`Devices` (:mod:`hardware.config.opening`); the kiosk's composition root calls it.
   ``open_devices(config, trace=hub.hook)`` wires a hex-trace hook per port ("card_reader",
   "card_reader_2"..., "dispenser", "scanner"; see :func:`card_reader_ports`).
-* :func:`create_simulator_for` builds any device's simulator from a ``sim://`` query.
+* :func:`create_simulator_for` builds any device's simulator from a ``sim://`` query
+  (:mod:`hardware.config.simulators`).
+
+The values and the check are imported here at once; the opening and the simulators on first
+use (PEP 562), because they bring every driver, asyncio and pyserial, and the kiosk checks its
+configuration file before its first frame (``perfume-kiosk run --config``) but opens the
+devices only after it.
 
 See docs/simulators.md for the file format and the simulators.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from hardware.config.loader import load_hardware_config, parse_hardware_config
 from hardware.config.model import (
@@ -26,21 +37,41 @@ from hardware.config.model import (
     ReaderKind,
     ScannerConfig,
     ScannerOptions,
-    create_simulator_for,
 )
-from hardware.config.opening import (
-    DISPENSER_PORT,
-    SCANNER_PORT,
-    Devices,
-    TraceFactory,
-    card_reader_port,
-    card_reader_ports,
-    close_all,
-    open_card_readers,
-    open_configured_dispenser,
-    open_configured_scanner,
-    open_devices,
+
+if TYPE_CHECKING:
+    from hardware.config.opening import (
+        DISPENSER_PORT,
+        SCANNER_PORT,
+        Devices,
+        TraceFactory,
+        card_reader_port,
+        card_reader_ports,
+        close_all,
+        open_card_readers,
+        open_configured_dispenser,
+        open_configured_scanner,
+        open_devices,
+    )
+    from hardware.config.simulators import create_simulator_for
+
+_OPENING = (
+    "DISPENSER_PORT",
+    "SCANNER_PORT",
+    "Devices",
+    "TraceFactory",
+    "card_reader_port",
+    "card_reader_ports",
+    "close_all",
+    "open_card_readers",
+    "open_configured_dispenser",
+    "open_configured_scanner",
+    "open_devices",
 )
+_LAZY = {
+    **dict.fromkeys(_OPENING, "hardware.config.opening"),
+    "create_simulator_for": "hardware.config.simulators",
+}
 
 __all__ = [
     "DISPENSER_PORT",
@@ -68,3 +99,11 @@ __all__ = [
     "open_devices",
     "parse_hardware_config",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # once imported, a plain attribute
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

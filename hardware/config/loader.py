@@ -5,6 +5,10 @@ types, URLs (absolute device path, ``socket://host:port``, ``sim://`` whose opti
 by building the simulator, ``camera://`` or ``none``), MDB addresses (10H / 60H) and that no
 two devices share a port. Every problem raises :class:`HardwareConfigError` with one sentence
 naming the file and the key. Other top-level tables belong to other areas and are ignored.
+
+No driver is imported for that: only a ``sim://`` URL loads the simulators
+(:mod:`hardware.config.simulators`) to check its options, so a machine whose devices are paths
+or sockets checks its file before the kiosk's first frame at little cost.
 """
 
 from __future__ import annotations
@@ -28,10 +32,9 @@ from hardware.config.model import (
     ReaderKind,
     ScannerConfig,
     ScannerOptions,
-    create_simulator_for,
 )
-from hardware.dispenser import ActuationLimits, DispenserOptions, LinkTimings
-from hardware.terminal.session import TerminalTimings
+from hardware.dispenser.options import ActuationLimits, DispenserOptions, LinkTimings
+from hardware.terminal.timings import TerminalTimings
 
 T = TypeVar("T")
 
@@ -210,6 +213,8 @@ def _check_url(url: str, where: str, *, device: str, addresses: Sequence[int] = 
         query = parts.query
         if device == "mdb":
             query += "&addresses=" + ",".join(f"{a:02X}" for a in addresses)
+        from hardware.config.simulators import create_simulator_for  # the simulators: sim:// only
+
         create_simulator_for(device, query, where=where)  # built and dropped: options checked
     elif parts.scheme == "socket":
         try:

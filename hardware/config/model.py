@@ -4,27 +4,23 @@
 on a bus at addresses 10H and/or 60H, or a tokenizing terminal), the dispenser board and the
 scanners, each by URL (a device path, ``socket://host:port`` or ``sim://?option=...``; the
 camera ``camera://?debounce=S``) with per-device driver options. :meth:`HardwareConfig.demo`
-puts every device on ``sim://``. :func:`create_simulator_for` builds any device's simulator from
-a ``sim://`` query (used to check configured options and by ``hardware sim``).
+puts every device on ``sim://``.
+
+Values only: the drivers' option types come from their driver-free modules
+(:mod:`hardware.dispenser.options`, :mod:`hardware.terminal.timings`), so the kiosk checks its
+configuration file before its first frame without loading a driver, asyncio or pyserial.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
 
-from hardware.common.errors import DeviceInitError, HardwareError
-from hardware.common.simulator import SimulatorServer
-from hardware.dispenser import DispenserOptions
-from hardware.dispenser.simulator import simulator_from_query
-from hardware.mdb.simulator import create_simulator as create_mdb
-from hardware.scanner.simulator import SIMULATOR_OPTIONS
-from hardware.scanner.simulator import create_simulator as create_scanner
-from hardware.terminal.session import TerminalTimings
-from hardware.terminal.simulator import create_simulator_from_query
+from hardware.common.errors import DeviceInitError
+from hardware.dispenser.options import DispenserOptions
+from hardware.terminal.timings import TerminalTimings
 
-SIMULATED_DEVICES = ("mdb", "terminal", "dispenser", "scanner")
+SIMULATED_DEVICES = ("mdb", "terminal", "dispenser", "scanner")  # what create_simulator_for builds
 MDB_ADDRESSES = (0x10, 0x60)
 # The demo machine's board: 16 spray channels and 30 bottle slots, the largest mix whose STATUS
 # reply fits one frame (5 + 8 per channel + 4 per slot <= 255 bytes); the demo catalog uses them.
@@ -100,30 +96,3 @@ class HardwareConfig:
             dispenser=DispenserConfig(url=DEMO_DISPENSER_URL),
             scanner=ScannerConfig(url="sim://"),
         )
-
-
-def create_simulator_for(device: str, query: str = "", *, where: str = "") -> SimulatorServer:
-    """The (not yet started) simulator of ``device`` (one of SIMULATED_DEVICES) built from a
-    ``sim://`` query string such as ``fault=decline&deny_above=500``."""
-    where = where or f"{device} simulator"
-    pairs = parse_qsl(query, keep_blank_values=True)
-    try:
-        if device == "mdb":
-            options: dict[str, object] = {}
-            for key, value in pairs:
-                joined = f"{options[key]},{value}" if key == "fault" and key in options else value
-                options[key] = joined
-            return create_mdb(**options)
-        if device == "terminal":
-            return create_simulator_from_query(query)
-        if device == "dispenser":
-            return simulator_from_query(query)
-        if device == "scanner":
-            texts = dict(pairs)
-            unknown = sorted(set(texts) - SIMULATOR_OPTIONS)
-            if unknown or len(texts) != len(pairs):
-                raise ValueError(f"unknown or repeated options {unknown or [k for k, _ in pairs]}")
-            return create_scanner(**texts)
-    except (ValueError, TypeError, HardwareError) as exc:
-        raise HardwareConfigError(f"{where}: bad simulator option: {exc}") from None
-    raise HardwareConfigError(f"{where}: no simulator for {device!r}")

@@ -1,20 +1,24 @@
-"""Public value types of the dispenser interface: outcomes, results, levels, identity, the
-actuation limits, link timings, driver options and the events listeners receive, plus their
-conversion from wire messages. Re-exported by :mod:`hardware.dispenser` (the package).
+"""Public value types of the dispenser interface: outcomes, results, levels, identity and the
+events listeners receive, plus their conversion from wire messages; the actuation limits, link
+timings and driver options live in :mod:`hardware.dispenser.options` and are re-exported here.
+Re-exported by :mod:`hardware.dispenser` (the package).
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hardware.common.state import DeviceState
 from hardware.dispenser import messages as m
+from hardware.dispenser.options import HARD_MAX_DOSES as HARD_MAX_DOSES  # re-exported
+from hardware.dispenser.options import HARD_MAX_DROP_PULSE_MS as HARD_MAX_DROP_PULSE_MS
+from hardware.dispenser.options import HARD_MAX_SPRAY_PULSE_MS as HARD_MAX_SPRAY_PULSE_MS
+from hardware.dispenser.options import ActuationLimits as ActuationLimits
+from hardware.dispenser.options import DispenserOptions as DispenserOptions
+from hardware.dispenser.options import LinkTimings as LinkTimings
 
-HARD_MAX_DOSES = 10  # no configuration can allow more doses in one command
-HARD_MAX_SPRAY_PULSE_MS = 500  # nor a longer atomizer pulse
-HARD_MAX_DROP_PULSE_MS = 3000  # nor a longer bottle-release motor run
 COMMAND_ID_MAX = 0xFFFFFFFF
 
 
@@ -102,41 +106,6 @@ class BoardStatus:
     temperature_c: float
 
 
-@dataclass(frozen=True)
-class ActuationLimits:
-    """The driver's hard cap on actuator on-time, outside business logic."""
-
-    max_doses_per_command: int = 3
-    spray_pulse_ms: int = 120
-    max_spray_pulse_ms: int = 250
-    drop_pulse_ms: int = 1500
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.max_doses_per_command <= HARD_MAX_DOSES:
-            raise ValueError(f"max_doses_per_command must be 1..{HARD_MAX_DOSES}")
-        if not 1 <= self.max_spray_pulse_ms <= HARD_MAX_SPRAY_PULSE_MS:
-            raise ValueError(f"max_spray_pulse_ms must be 1..{HARD_MAX_SPRAY_PULSE_MS}")
-        if not 1 <= self.spray_pulse_ms <= self.max_spray_pulse_ms:
-            raise ValueError("spray_pulse_ms must be 1..max_spray_pulse_ms")
-        if not 1 <= self.drop_pulse_ms <= HARD_MAX_DROP_PULSE_MS:
-            raise ValueError(f"drop_pulse_ms must be 1..{HARD_MAX_DROP_PULSE_MS}")
-
-
-@dataclass(frozen=True)
-class LinkTimings:
-    """Timeouts and retry counts (seconds). Tests use short ones; defaults suit the field."""
-
-    reply_timeout: float = 0.5  # per attempt
-    retries: int = 3  # link retransmissions of the same frame after the first attempt
-    result_grace: float = 2.0  # beyond the board's ETA before asking query_command
-    query_attempts: int = 2  # query_command rounds after a missing result before UNKNOWN
-    max_dispense: float = 60.0  # give up waiting for IN_PROGRESS after this long
-    poll_interval: float = 2.0  # health poll (READ_STATUS) period
-    silent_polls: int = 2  # failed polls in a row before UNAVAILABLE
-    reconnect_min: float = 0.2
-    reconnect_max: float = 5.0
-
-
 # -- events ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DoorDidOpen:
@@ -187,15 +156,6 @@ DispenserEvent = (
     | DispenserStateDidChange
 )
 DispenserListener = Callable[[DispenserEvent], None]
-
-
-@dataclass(frozen=True)
-class DispenserOptions:
-    """Everything a :class:`SerialDispenser` takes besides its port URL."""
-
-    timings: LinkTimings = field(default_factory=LinkTimings)
-    limits: ActuationLimits = field(default_factory=ActuationLimits)
-    name: str = "dispenser"
 
 
 _OUTCOMES = {

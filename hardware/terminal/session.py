@@ -60,25 +60,10 @@ from hardware.terminal.protocol import (
     ProtocolFault,
     TerminalProtocol,
 )
+from hardware.terminal.timings import TerminalTimings as TerminalTimings  # re-exported
 from hardware.terminal.transport import open_terminal_transport
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, kw_only=True)
-class TerminalTimings:
-    """Protocol and supervision timings in seconds (tests shorten them)."""
-
-    ack_timeout: float = 0.5  # wait for ACK/NAK before retransmitting
-    reply_timeout: float = 2.0  # wait for the reply once a request was ACKed
-    tries: int = 3  # transmissions of one frame in all
-    poll_interval: float = 2.0  # status poll while connected (detects a dead terminal)
-    payment_grace: float = 5.0  # wait beyond the shopper timeout for the terminal's verdict
-    processing_timeout: float = 60.0  # wait after the card was presented
-    reconnect_min: float = 0.2
-    reconnect_max: float = 10.0
-    open_timeout: float = 3.0
-    start_wait: float = 10.0  # how long start() waits for the first connection attempt
 
 
 @dataclass(eq=False, kw_only=True)

@@ -2,7 +2,9 @@
 attract screen and before anything of the machine is imported or started; the machine starts
 behind it, the other screens are built, the view-model is attached, and only then does READY=1
 go to systemd. A shopper's touch before that starts nothing (the attract loop says "one
-moment"), and the launch options' copies of the machine's constants stay equal to them."""
+moment"), and the launch options' copies of the machine's constants stay equal to them. A
+configured machine (``run --config``) checks its whole file before Qt starts, yet its first
+frame waits for no driver either: the devices open behind it."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from kiosk.ui.screens.attract import AttractScreen
 from kiosk.ui.screens.registry import SCREENS, build_screen
 from kiosk.ui.startup import first_screens
 from kiosk.ui.viewmodel import JourneyViewModel
+from tests.support.broker import Broker
 from tests.support.loops import run_on_qasync
 from tests.support.waiting import until
 
@@ -46,10 +49,13 @@ MACHINE_MODULES = (
     "alembic",
     "qrcode",
     "PIL",
+    "serial",
     "hardware.config",
+    "hardware.cardreader",
     "hardware.mdb",
     "hardware.terminal",
     "hardware.dispenser",
+    "hardware.scanner",
     "sync.engine",
     "sync.ledger",
     "sync.mqtt",
@@ -61,6 +67,22 @@ MACHINE_MODULES = (
     "kiosk.ui.screens.browse",
     "kiosk.ui.screens.checkout",
 )
+# What a configured machine's file check loads of those before its first frame: the [hardware]
+# values and their check, with the drivers' option types, none of the drivers.
+CONFIG_CHECK = frozenset(
+    {
+        "hardware.config",
+        "hardware.config.loader",
+        "hardware.config.model",
+        "hardware.dispenser",
+        "hardware.dispenser.errors",
+        "hardware.dispenser.options",
+        "hardware.terminal",
+        "hardware.terminal.timings",
+    }
+)
+# ... and never the MQTT client (the broker URL is checked by sync.broker_url, without paho).
+BROKER_CLIENT = ("sync.mqtt", "paho", "asyncio")
 
 
 def drain(sock: socket.socket) -> list[str]:
@@ -153,7 +175,7 @@ import importlib, json, sys
 from kiosk.cli import build_parser
 from kiosk import run
 
-argv = ["run", "--demo", "--windowed", "--data-dir", sys.argv[1], "--duration", "0.1"]
+argv = ["run", *json.loads(sys.argv[1]), "--duration", "0.1"]
 options = run._options(build_parser("run").parse_args(argv))
 startup = importlib.import_module("kiosk.ui.startup")  # as run does
 first = startup.show_first_frame(options)
@@ -164,12 +186,12 @@ print(json.dumps({"status": status, "painted": painted, "modules": loaded}))
 """
 
 
-def test_the_first_frame_waits_for_no_machine_module(tmp_path: Path) -> None:
-    """In a fresh interpreter, as ``perfume-kiosk run --demo`` starts: the modules loaded when
-    the attract loop is painted (on Qt's own event loop), then the rest of the run."""
+def first_frame(*args: str) -> list[str]:
+    """In a fresh interpreter, as ``perfume-kiosk run ARGS`` starts: the modules loaded when the
+    attract loop is painted (on Qt's own event loop), after a run that stopped in order."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "demo")],
+        [sys.executable, "-c", PROBE, json.dumps(args)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -181,10 +203,66 @@ def test_the_first_frame_waits_for_no_machine_module(tmp_path: Path) -> None:
     report = json.loads(proc.stdout.splitlines()[-1])
     assert report["status"] == 0 and report["painted"]
     assert json.loads(proc.stdout.splitlines()[0])["kiosk"] == "first-frame"
-    loaded = report["modules"]
+    loaded: list[str] = report["modules"]
     assert "kiosk.ui.screens.attract" in loaded and "PySide6.QtWidgets" in loaded
-    early = [m for m in loaded if any(m == x or m.startswith(x + ".") for x in MACHINE_MODULES)]
-    assert early == []
+    return loaded
+
+
+def among(modules: list[str], roots: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == x or m.startswith(x + ".") for x in roots)]
+
+
+def test_the_first_frame_waits_for_no_machine_module(tmp_path: Path) -> None:
+    """``perfume-kiosk run --demo``: nothing of the machine before the attract loop is painted."""
+    loaded = first_frame("--demo", "--windowed", "--data-dir", str(tmp_path / "demo"))
+    assert among(loaded, MACHINE_MODULES) == []
+
+
+@pytest.fixture(scope="module")
+def configured_first_frame(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The modules at a configured machine's first frame: ``run --config`` with a ``[kiosk]``
+    table on a real Mosquitto and the ``[hardware]`` table ``hardware sim --all`` writes (every
+    device a pty path, as a machine's serial ports are)."""
+    tmp = tmp_path_factory.mktemp("configured")
+    broker = Broker(tmp / "broker")
+    broker.start()
+    command = [sys.executable, "-m", "kiosk.cli", "hardware", "sim", "--all"]
+    command += ["--config-out", str(tmp / "hardware.toml")]
+    with (
+        (tmp / "sim.err").open("wb") as err,
+        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=err) as sim,
+    ):
+        try:
+            assert sim.stdout is not None
+            urls = json.loads(sim.stdout.readline() or b"{}")  # once the file is written
+            assert len(urls) == 4 and all(url.startswith("/dev/") for url in urls.values())
+            config = tmp / "kiosk.toml"
+            config.write_text(
+                f'[kiosk]\ndevice_id = "pk-0001"\ndata_dir = "{tmp / "ledger"}"\n'
+                f'broker_url = "{broker.url}"\ncatalog = "{demo_catalog_path()}"\n\n'
+                + (tmp / "hardware.toml").read_text()
+            )
+            return first_frame("--config", str(config), "--windowed")
+        finally:
+            sim.terminate()  # the with block waits for it
+            broker.kill()
+
+
+def test_a_configured_machines_first_frame_waits_for_no_driver(
+    configured_first_frame: list[str],
+) -> None:
+    """Its file is checked whole before Qt starts (``[hardware]`` included), and the devices
+    open behind the first frame: no driver, pyserial, SQLAlchemy or machine module before it."""
+    early = among(configured_first_frame, MACHINE_MODULES)
+    assert [m for m in early if m not in CONFIG_CHECK] == []
+    assert set(configured_first_frame) >= CONFIG_CHECK  # the [hardware] table was checked
+
+
+def test_a_configured_machines_first_frame_waits_for_no_broker_library(
+    configured_first_frame: list[str],
+) -> None:
+    assert among(configured_first_frame, BROKER_CLIENT) == []
+    assert "sync.broker_url" in configured_first_frame  # the broker URL was checked
 
 
 def test_the_starting_view_model_waits_for_its_journey(qapp: QApplication, qtbot: QtBot) -> None:
