@@ -20,10 +20,11 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
+from sync.broker_url import parse_broker_url
 from sync.engine import EngineConfig, SyncEngine
 from sync.errors import SalesPausedError
 from sync.ledger import EventDraft, Ledger, OutboxLimits
-from sync.mqtt import BrokerConfig, parse_broker_url
+from sync.mqtt import BrokerConfig
 from sync.protocol import EventType, Unit
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from sync.broker_url import parse_broker_url
+from sync.broker_url import parse_broker_url as parse_broker_url  # re-exported
 from sync.errors import ConfigError
 from sync.priority import lower_thread_priority
 

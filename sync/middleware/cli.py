@@ -23,6 +23,7 @@ import signal
 import socket
 from typing import Any
 
+from sync.broker_url import parse_broker_url
 from sync.errors import ConfigError, ProtocolError
 from sync.middleware.db import default_url, is_initialised, migrate, open_database
 from sync.middleware.ingest import DEFAULT_GAP_RETRY_S
@@ -33,7 +34,6 @@ from sync.middleware.service import (
     request_snapshot,
     validate_instance,
 )
-from sync.mqtt import parse_broker_url
 from sync.protocol import DEFAULT_PREFIX, validate_device_id
 
 log = logging.getLogger(__name__)

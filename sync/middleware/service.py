@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from sync.broker_url import parse_broker_url
 from sync.errors import ConfigError
 from sync.middleware.ingest import (
     DEFAULT_GAP_RETRY_S,
@@ -35,7 +36,7 @@ from sync.middleware.ingest import (
     StreamOutcome,
 )
 from sync.middleware.messages import Inbound
-from sync.mqtt import BrokerConfig, MqttConnection, parse_broker_url
+from sync.mqtt import BrokerConfig, MqttConnection
 from sync.protocol import (
     DEFAULT_PREFIX,
     PROTOCOL_VERSION,
