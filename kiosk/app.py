@@ -20,7 +20,9 @@
 * the technician's service menu (:func:`kiosk.ui.service.install_service_menu`) over the same
   window, once the runtime has built its :class:`~kiosk.service.ServiceMenu`
   (``kiosk/service/assembly.py``); its "restart" stops the kiosk in order and starts it again
-  (:func:`restart_process`: systemd's ``Restart=always`` under the unit, an exec otherwise).
+  (:func:`restart_process`: systemd's ``Restart=always`` under the unit, an exec otherwise);
+* with a ``camera://`` scanner, the camera's capture (:mod:`kiosk.ui.camera_capture`), running
+  while the loyalty step is shown.
 
 :func:`run_app` is what ``perfume-kiosk run`` calls (``kiosk/run.py`` parses the arguments and
 checks the configuration before Qt is even imported; see docs/benchmarks.md, "startup").
@@ -57,6 +59,7 @@ if TYPE_CHECKING:  # the machine's side: imported after the first frame
     from kiosk.demo import DemoServices
     from kiosk.journey import ShopperJourney
     from kiosk.runtime import KioskRuntime
+    from kiosk.ui.camera_capture import CameraCapture
     from kiosk.ui.service import ServiceController
 
 __all__ = [
@@ -104,6 +107,7 @@ class KioskApp:
         self.first_frame = asyncio.Event()  # the attract loop is painted
         self.machine_started = asyncio.Event()  # the journey is attached: READY
         self.service: ServiceController | None = None  # the technician's menu, once started
+        self.capture: CameraCapture | None = None  # the loyalty camera's frames, if configured
         self.restart_requested = False
         self._warming: asyncio.Task[int] | None = None
         self._selling_state = ""
@@ -245,7 +249,10 @@ class KioskApp:
         """The runtime is started and the journey attached; READY=1 follows this. What needs
         both the window and the running machine is wired here."""
         assert self.ui is not None and self.runtime is not None
-        self.ui.set_camera(self.runtime.camera_frames())
+        camera = self.runtime.camera_frames()
+        self.ui.set_camera(camera)
+        if camera is not None:  # the camera runs while the loyalty step is shown
+            self.capture = self.ui.capture_camera(camera)
         journey.add_listener(self._on_journey_view)
         self._on_journey_view(journey.view)
         if self.runtime.service is not None:
@@ -316,6 +323,9 @@ class KioskApp:
         if self.service is not None:  # before the menu closes (it ends a technician's session)
             self.service.uninstall()
             self.service = None
+        if self.capture is not None:  # no frames to a scanner that is closing
+            self.capture.close()
+            self.capture = None
         if self.runtime is not None:  # the window stays up (out of service) while it stops
             await self.runtime.close()
             self.runtime = None

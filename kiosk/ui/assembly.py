@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,7 +26,10 @@ from kiosk.ui.viewmodel import JourneyViewModel
 
 if TYPE_CHECKING:
     from kiosk.journey import ShopperJourney
+    from kiosk.ui.camera_capture import CameraCapture, FrameSink
     from kiosk.ui.widgets_camera import FrameSource
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -82,6 +86,19 @@ class Ui:
         loyalty = self.window.screens.get(Screen.LOYALTY)
         if isinstance(loyalty, LoyaltyScreen):
             loyalty.set_camera(camera)
+
+    def capture_camera(self, camera: FrameSink) -> CameraCapture | None:
+        """The machine's camera feeding ``camera`` (the camera scanner) while the loyalty
+        screen is shown; None when Qt Multimedia cannot be loaded (PySide6-Addons or libpulse0
+        missing): logged once, and the kiosk sells without camera scans. The caller closes it."""
+        try:
+            from kiosk.ui.camera_capture import CameraCapture  # Qt Multimedia: only with a camera
+        except ImportError as exc:
+            log.error("no loyalty camera: Qt Multimedia cannot be loaded (%s)", exc)
+            return None
+        capture = CameraCapture(camera)
+        capture.follow(self.vm)
+        return capture
 
     def close(self) -> None:
         self.guard.uninstall()
