@@ -699,6 +699,33 @@
     </message>
 </context>
 <context>
+    <name>Tiers</name>
+    <message>
+        <source>Classic</source>
+        <translation>كلاسيكي</translation>
+    </message>
+    <message>
+        <source>Bronze</source>
+        <translation>برونزي</translation>
+    </message>
+    <message>
+        <source>Silver</source>
+        <translation>فضي</translation>
+    </message>
+    <message>
+        <source>Gold</source>
+        <translation>ذهبي</translation>
+    </message>
+    <message>
+        <source>Platinum</source>
+        <translation>بلاتيني</translation>
+    </message>
+    <message>
+        <source>VIP</source>
+        <translation>VIP</translation>
+    </message>
+</context>
+<context>
     <name>UnavailableScreen</name>
     <message>
         <source>One moment, please</source>

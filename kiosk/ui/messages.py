@@ -141,3 +141,18 @@ def family_name(family_id: str, fallback: str) -> str:
         "gourmand": QCoreApplication.translate("Families", "Gourmand"),
     }
     return table.get(family_id, fallback)
+
+
+def tier_name(tier: str) -> str:
+    """The shopper-language name of a loyalty tier. A member code carries its tier as a key
+    (``gold``); the usual ones are translated, any other shows as written ("Rose club")."""
+    table = {
+        "classic": QCoreApplication.translate("Tiers", "Classic"),
+        "bronze": QCoreApplication.translate("Tiers", "Bronze"),
+        "silver": QCoreApplication.translate("Tiers", "Silver"),
+        "gold": QCoreApplication.translate("Tiers", "Gold"),
+        "platinum": QCoreApplication.translate("Tiers", "Platinum"),
+        "vip": QCoreApplication.translate("Tiers", "VIP"),
+    }
+    words = tier.replace("_", " ").replace("-", " ").strip()
+    return table.get(tier, words[:1].upper() + words[1:])

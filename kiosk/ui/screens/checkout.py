@@ -21,7 +21,7 @@ from qasync import asyncSlot
 from kiosk.journey import Notice, View
 from kiosk.pricing import Quote, TaxMode
 from kiosk.promotions import LOYALTY_REDEMPTION_ID
-from kiosk.ui.messages import notice_text
+from kiosk.ui.messages import notice_text, tier_name
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.theme import LINE
 from kiosk.ui.widgets import SvgImage, button, label
@@ -211,7 +211,7 @@ class CheckoutScreen(ScreenBase):
         self.points.setVisible(member is not None and view.points_earned > 0)
         if member is None:
             return
-        tier = member.tier.replace("_", " ").title()
+        tier = tier_name(member.tier)
         self.member.setText(fill(self.tr("Member: %1 · %2"), member.display_name, tier))
         n = view.points_earned
         self.points.setText(

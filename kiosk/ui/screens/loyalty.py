@@ -13,7 +13,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.journey import Notice, View
-from kiosk.ui.messages import notice_text
+from kiosk.ui.messages import notice_text, tier_name
 from kiosk.ui.screens.base import ScreenBase
 from kiosk.ui.widgets import button, label
 from kiosk.ui.widgets_art import Mark, MarkArt
@@ -163,7 +163,7 @@ class LoyaltyScreen(ScreenBase):
             self._result_fader.start()
             self.result_mark.draw_in()
         self.member_name.setText(fill(self.tr("Welcome, %1"), member.display_name))
-        tier = member.tier.replace("_", " ").title()
+        tier = tier_name(member.tier)
         self.member_tier.setText(fill(self.tr("%1 member"), tier))
         n = view.points_earned
         if n == 1:

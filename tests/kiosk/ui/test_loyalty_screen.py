@@ -95,6 +95,28 @@ def test_a_member_found_by_a_real_code_shows_name_tier_and_points(
 
 
 @pytest.mark.parametrize(
+    ("lang", "tier", "text"),
+    [
+        ("fr", "gold", "Membre Or"),
+        ("ar", "silver", "عضو فضي"),
+        ("fr", "rose_club", "Membre Rose club"),  # a tier the kiosk does not know: as written
+    ],
+)
+def test_the_tier_is_named_in_the_shoppers_language(
+    qapp: QApplication, shown: Shown, lang: str, tier: str, text: str
+) -> None:
+    _, ctx, vm, screen = shown
+    ctx.languages.set(lang)
+    try:
+        who = member(CAT, "Zoé", tier)
+        vm.show(replace(checkout_view(CAT, bottle_sku(CAT), who=who), screen=Screen.LOYALTY))
+        qapp.processEvents()
+        assert screen.member_tier.text() == text
+    finally:
+        ctx.languages.set("en")
+
+
+@pytest.mark.parametrize(
     "notice",
     [
         Notice.LOYALTY_INVALID,
