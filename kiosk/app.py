@@ -57,6 +57,7 @@ from kiosk.ui.systemd import SystemdBridge
 
 if TYPE_CHECKING:  # the machine's side: imported after the first frame
     from kiosk.demo import DemoServices
+    from kiosk.demo_members import DemoScanner
     from kiosk.journey import ShopperJourney
     from kiosk.runtime import KioskRuntime
     from kiosk.ui.camera_capture import CameraCapture
@@ -108,6 +109,7 @@ class KioskApp:
         self.machine_started = asyncio.Event()  # the journey is attached: READY
         self.service: ServiceController | None = None  # the technician's menu, once started
         self.capture: CameraCapture | None = None  # the loyalty camera's frames, if configured
+        self.demo_scanner: DemoScanner | None = None  # the demo's scanner (F2: a member code)
         self.restart_requested = False
         self._warming: asyncio.Task[int] | None = None
         self._selling_state = ""
@@ -215,9 +217,10 @@ class KioskApp:
         from kiosk.runtime import KioskRuntime
 
         opts = self.options
-        config, hardware = opts.config, opts.hardware
+        config, hardware, catalog = opts.config, opts.hardware, opts.catalog
         if opts.demo is not None:
             from kiosk.demo import DemoServices, demo_config, demo_hardware
+            from kiosk.demo_members import start_demo_loyalty
             from kiosk.service.assembly import demo_settings
 
             demo = opts.demo.options()
@@ -230,11 +233,14 @@ class KioskApp:
             )
             config = dataclasses.replace(config, service=demo_settings(demo.data_dir))
             hardware = demo_hardware(opts.catalog, demo.data_dir, reader=demo.reader)
+            self.demo_scanner, catalog, hardware = await start_demo_loyalty(
+                demo.data_dir, catalog, hardware
+            )
             if self._demo_online():
                 self._starting_services = asyncio.ensure_future(self._start_services())
         assert config is not None and hardware is not None
         self.runtime = runtime = KioskRuntime(
-            config, hardware, opts.catalog, on_status=self._status, restart=self.request_restart
+            config, hardware, catalog, on_status=self._status, restart=self.request_restart
         )
         journey = await runtime.start()
         if opts.demo is not None:
@@ -253,6 +259,8 @@ class KioskApp:
         self.ui.set_camera(camera)
         if camera is not None:  # the camera runs while the loyalty step is shown
             self.capture = self.ui.capture_camera(camera)
+        if self.demo_scanner is not None:
+            self.ui.on_key("F2", self.demo_scanner.present_next)
         journey.add_listener(self._on_journey_view)
         self._on_journey_view(journey.view)
         if self.runtime.service is not None:
@@ -329,6 +337,9 @@ class KioskApp:
         if self.runtime is not None:  # the window stays up (out of service) while it stops
             await self.runtime.close()
             self.runtime = None
+        if self.demo_scanner is not None:  # after its driver
+            await self.demo_scanner.close()
+            self.demo_scanner = None
         if self.ui is not None:
             self.ui.close()
             self.ui = None

@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication
 
 from kiosk.catalog import Catalog
@@ -99,6 +100,13 @@ class Ui:
         capture = CameraCapture(camera)
         capture.follow(self.vm)
         return capture
+
+    def on_key(self, key: str, action: Callable[[], object]) -> QShortcut:
+        """``action`` whenever ``key`` (a key sequence such as ``"F2"``) is pressed while the
+        kiosk's window is active (the demo's keyboard helpers; a kiosk has no keyboard)."""
+        shortcut = QShortcut(QKeySequence(key), self.window)
+        shortcut.activated.connect(action)
+        return shortcut
 
     def close(self) -> None:
         self.guard.uninstall()
