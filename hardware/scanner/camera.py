@@ -159,6 +159,15 @@ class CameraLoyaltyScanner(LoyaltyScanner):
             self._task = asyncio.get_running_loop().create_task(self._decode_loop())
             self._holder.set(DeviceState.READY)
 
+    def report_source(self, state: DeviceState, reason: str = "") -> None:
+        """What the frames' source (the UI's camera capture) says of the camera: UNAVAILABLE
+        (none found) or FAULT (it failed), READY once it delivers again. The scanner's state,
+        which diagnostics show, then says so too. Ignored unless started and not closed."""
+        if state not in (DeviceState.READY, DeviceState.UNAVAILABLE, DeviceState.FAULT):
+            raise ValueError(f"a camera source is READY, UNAVAILABLE or FAULT, not {state}")
+        if self._task is not None:
+            self._holder.set(state, reason)
+
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()

@@ -67,9 +67,11 @@ LUMA = {
 
 
 class FrameSink(Protocol):
-    """Where converted frames go (``CameraLoyaltyScanner``)."""
+    """Where converted frames go (``CameraLoyaltyScanner``), told when the camera is missing,
+    fails or delivers again (its state is what the service menu's diagnostics show)."""
 
     def submit_frame(self, frame: Frame) -> None: ...
+    def report_source(self, state: DeviceState, reason: str = "") -> None: ...
 
 
 class CameraFormat(Protocol):
@@ -230,9 +232,7 @@ class CameraCapture(QObject):
     def _open_camera(self) -> QCamera | None:
         device = self._find_device()
         if device.isNull():
-            self._holder.set(
-                DeviceState.UNAVAILABLE, "no camera found (loyalty codes cannot be scanned)"
-            )
+            self._set(DeviceState.UNAVAILABLE, "no camera found (loyalty codes cannot be scanned)")
             return None
         camera = QCamera(device, self)
         chosen = choose_format(device.videoFormats())
@@ -250,6 +250,13 @@ class CameraCapture(QObject):
             self._session.setCamera(None)  # type: ignore[arg-type]  # None: no camera (Qt docs)
             camera.deleteLater()  # also from its own errorOccurred: deleted after the slot
 
+    def _set(self, state: DeviceState, reason: str = "") -> None:
+        """The camera is READY, UNAVAILABLE or FAULT: logged once (the holder) and told to the
+        scanner, whose state diagnostics show. Stopped because the loyalty screen was left
+        (CLOSED, set on the holder alone) leaves the scanner as it is."""
+        self._holder.set(state, reason)
+        self._scanner.report_source(state, reason)
+
     def _on_vm_view_changed(self, view: View) -> None:
         if view.screen is Screen.LOYALTY:
             self.start()
@@ -258,13 +265,11 @@ class CameraCapture(QObject):
 
     def _on_camera_active_changed(self, active: bool) -> None:
         if active:
-            self._holder.set(DeviceState.READY)
+            self._set(DeviceState.READY)
 
     def _on_camera_error_occurred(self, error: QCamera.Error, text: str) -> None:
         """Released, to be opened again (maybe another device) when the screen is next shown."""
-        self._holder.set(
-            DeviceState.FAULT, f"{text or error.name} (loyalty codes cannot be scanned)"
-        )
+        self._set(DeviceState.FAULT, f"{text or error.name} (loyalty codes cannot be scanned)")
         self._release_camera()
 
     def _on_sink_video_frame_changed(self, video: QVideoFrame) -> None:

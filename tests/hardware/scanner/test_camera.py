@@ -193,3 +193,22 @@ async def test_disable_discards_the_waiting_frame(clock: FakeClock) -> None:
 def test_frame_source_needs_images() -> None:
     with pytest.raises(ValueError, match="at least one"):
         ImageFrameSource([])
+
+
+async def test_the_frames_source_reports_a_missing_or_failed_camera() -> None:
+    """The UI's capture says the camera is missing, failed or back; diagnostics read it."""
+    scanner = CameraLoyaltyScanner()
+    scanner.report_source(DeviceState.FAULT, "not started")  # ignored: not started
+    assert scanner.state is DeviceState.CLOSED
+    await scanner.start()
+    try:
+        scanner.report_source(DeviceState.UNAVAILABLE, "no camera found")
+        assert scanner.state is DeviceState.UNAVAILABLE
+        scanner.report_source(DeviceState.READY)
+        assert scanner.state is DeviceState.READY
+        with pytest.raises(ValueError, match="READY, UNAVAILABLE or FAULT"):
+            scanner.report_source(DeviceState.CLOSED)
+    finally:
+        await scanner.close()
+    scanner.report_source(DeviceState.FAULT, "late")  # ignored: closed
+    assert scanner.state is DeviceState.CLOSED

@@ -273,6 +273,7 @@ async def test_frames_pass_only_while_the_loyalty_screen_is_shown(
 async def test_without_a_camera_one_log_line_and_the_shopper_can_skip(
     qapp: QApplication,
     shown: tuple[RecordingViewModel, LoyaltyScreen],
+    scanner: CameraLoyaltyScanner,
     capture: CameraCapture,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -283,6 +284,7 @@ async def test_without_a_camera_one_log_line_and_the_shopper_can_skip(
         vm.show(loyalty_view())
         assert capture.state is DeviceState.UNAVAILABLE and capture.camera is None
         vm.show(checkout_view(CAT, bottle_sku(CAT)))
+        assert scanner.state is DeviceState.UNAVAILABLE  # what diagnostics show, screen left
     vm.show(loyalty_view())
     lines = [r.getMessage() for r in caplog.records if r.name == "kiosk.ui.camera_capture"]
     assert lines == [
