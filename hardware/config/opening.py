@@ -9,17 +9,19 @@ holds the result and closes everything with ``close()``.
 Hex trace: ``open_devices(config, trace=factory)`` calls ``factory(port)`` once per port that
 carries bytes and passes the hook it returns to that driver as ``trace_bytes`` (the kiosk passes
 ``HexTraceHub.hook``). Port names: ``"card_reader"``, ``"card_reader_2"``... by the position of
-the reader in ``Devices.card_readers`` (:func:`card_reader_port`); an MDB bus carrying readers at
-10H and 60H is one port, named after the first reader on it (so with a 10H+60H bus then a
-terminal the ports are ``card_reader`` and ``card_reader_3``); ``"dispenser"``; ``"scanner"``
-(the serial scan engine). The camera moves no bytes and gets no hook.
+the reader in ``Devices.card_readers`` (:func:`card_reader_port`, the names the diagnostics
+use); ``"dispenser"``; ``"scanner"`` (the serial scan engine). The readers of an MDB bus (10H
+and 60H on one serial line) each have their own port showing only their transactions; bytes
+that belong to no reader (garbage between transactions) show under the bus's first reader. So
+a 10H+60H bus then a terminal gives ``card_reader`` (10H), ``card_reader_2`` (60H) and
+``card_reader_3``. The camera moves no bytes and gets no hook.
 """
 
 from __future__ import annotations
 
 import asyncio
 import typing
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -55,13 +57,16 @@ def reader_count(config: CardReaderConfig) -> int:
 
 
 def card_reader_ports(config: HardwareConfig) -> tuple[str, ...]:
-    """The trace port of each card-reader entry: the name of the first reader it carries."""
-    ports: list[str] = []
-    index = 0
-    for entry in config.card_readers:
-        ports.append(card_reader_port(index))
-        index += reader_count(entry)
-    return tuple(ports)
+    """The trace port of every card reader, in ``Devices.card_readers`` order (an MDB entry
+    opens one reader, so one port, per address)."""
+    count = sum(reader_count(entry) for entry in config.card_readers)
+    return tuple(card_reader_port(index) for index in range(count))
+
+
+def _entry_ports(config: HardwareConfig) -> list[tuple[str, ...]]:
+    """The ports of each card-reader entry's readers (:func:`card_reader_ports`, grouped)."""
+    ports = iter(card_reader_ports(config))
+    return [tuple(next(ports) for _ in range(reader_count(e))) for e in config.card_readers]
 
 
 class _Closeable(Protocol):
@@ -106,10 +111,14 @@ async def close_all(devices: Sequence[_Closeable | None]) -> None:
 
 
 async def open_card_readers(
-    config: CardReaderConfig, *, trace_bytes: TraceHook | None = None
+    config: CardReaderConfig,
+    *,
+    trace_bytes: TraceHook | None = None,
+    trace_by_address: Mapping[int, TraceHook] | None = None,
 ) -> tuple[CardReader, ...]:
     """Open and start the reader(s) of one card-reader entry (MDB: one per address, all on one
-    bus, so one ``trace_bytes`` hook sees them all)."""
+    bus). ``trace_bytes`` sees a terminal's bytes, or an MDB bus's: all of them, or with
+    ``trace_by_address`` (MDB address -> that reader's own hook) those of no reader only."""
     if config.kind is ReaderKind.TERMINAL:
         return (await open_terminal(config.url, timings=config.terminal, trace_bytes=trace_bytes),)
     o = config.mdb
@@ -117,6 +126,7 @@ async def open_card_readers(
         config.url,
         addresses=config.addresses,
         trace_bytes=trace_bytes,
+        trace_by_address=trace_by_address,
         reply_timeout=o.reply_timeout,
         non_response_time=o.non_response_time,
         poll_interval=o.poll_interval,
@@ -171,7 +181,8 @@ async def single(opening: Awaitable[T]) -> tuple[T]:
 
 
 def _trace_hooks(config: HardwareConfig, trace: TraceFactory | None) -> dict[str, TraceHook]:
-    """``trace(port)`` for every configured port that carries bytes (none without ``trace``)."""
+    """``trace(port)`` for every configured port that carries bytes (none without ``trace``):
+    each card reader's, the dispenser's, the serial scanner's."""
     if trace is None:
         return {}
     ports = list(card_reader_ports(config))
@@ -182,6 +193,18 @@ def _trace_hooks(config: HardwareConfig, trace: TraceFactory | None) -> dict[str
     return {port: trace(port) for port in ports}
 
 
+def _reader_hooks(
+    entry: CardReaderConfig, ports: tuple[str, ...], hooks: Mapping[str, TraceHook]
+) -> tuple[TraceHook | None, dict[int, TraceHook]]:
+    """One card-reader entry's hooks: its first reader's port (a terminal's bytes, or the bus's
+    bytes of no reader) and, on an MDB bus, each reader's own port by address."""
+    first = hooks.get(ports[0]) if ports else None
+    if entry.kind is not ReaderKind.MDB:
+        return first, {}
+    own = zip(entry.addresses, ports, strict=True)
+    return first, {address: hooks[port] for address, port in own if port in hooks}
+
+
 async def open_devices(config: HardwareConfig, *, trace: TraceFactory | None = None) -> Devices:
     """Open and start every configured device (concurrently). Devices that cannot be reached
     come up UNAVAILABLE and keep reconnecting; an error opening any of them (a bad URL or
@@ -190,8 +213,9 @@ async def open_devices(config: HardwareConfig, *, trace: TraceFactory | None = N
     scanner = config.scanner
     openings: list[Awaitable[Opened]] = []
     hooks = _trace_hooks(config, trace)  # all taken before any opening starts
-    for entry, port in zip(config.card_readers, card_reader_ports(config), strict=True):
-        openings.append(open_card_readers(entry, trace_bytes=hooks.get(port)))
+    for entry, ports in zip(config.card_readers, _entry_ports(config), strict=True):
+        first, by_address = _reader_hooks(entry, ports, hooks)
+        openings.append(open_card_readers(entry, trace_bytes=first, trace_by_address=by_address))
     if config.dispenser is not None:
         dispenser = open_configured_dispenser(
             config.dispenser, trace_bytes=hooks.get(DISPENSER_PORT)

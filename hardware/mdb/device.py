@@ -46,7 +46,7 @@ from hardware.mdb.errors import (
     MdbOperationError,
     MdbUnavailableError,
 )
-from hardware.mdb.protocol import MdbBus, MessageTraceHook
+from hardware.mdb.protocol import AddressTraces, MdbBus, MessageTraceHook
 from hardware.mdb.session import (
     PendingPayment,
     PendingReport,
@@ -336,21 +336,20 @@ async def open_card_readers(
     *,
     addresses: tuple[int, ...] = (msg.CashlessAddress.CASHLESS_1, msg.CashlessAddress.CASHLESS_2),
     trace_bytes: TraceHook | None = None,
+    trace_by_address: AddressTraces | None = None,
     trace_message: MessageTraceHook | None = None,
     reply_timeout: float = 0.2,
     non_response_time: float = 5.0,
     poll_interval: float = 0.05,
     end_session_timeout: float | None = None,
 ) -> list[MdbCardReader]:
-    """Readers (not yet started) for ``addresses``, sharing one bus on ``url``.
-
-    ``url``: a device path, ``socket://host:port`` or ``sim://?option=...`` (see
-    hardware.mdb.simulator.create_model; ``addresses`` defaults to the readers asked for).
-    The bus and any simulator close when the last of these readers is closed.
-    """
-    parts = urlsplit(url)
+    """Readers (not yet started) for ``addresses``, sharing one bus on ``url``: a device path,
+    ``socket://host:port`` or ``sim://?option=...`` (see hardware.mdb.simulator.create_model;
+    ``addresses`` defaults to the readers asked for). The bus and any simulator close when the
+    last of these readers is closed. Hex trace: ``trace_by_address`` gives each reader its own
+    hook for its transactions, ``trace_bytes`` gets the rest (all, alone; hardware.mdb.protocol)."""
     bus_url, on_close = url, None
-    if parts.scheme == "sim":
+    if (parts := urlsplit(url)).scheme == "sim":
         options: dict[str, object] = dict(parse_qsl(parts.query))
         options.setdefault("addresses", ",".join(f"{a:02X}" for a in addresses))
         server = create_simulator(**options)
@@ -359,6 +358,7 @@ async def open_card_readers(
         bus_url,
         reply_timeout=reply_timeout,
         trace_bytes=trace_bytes,
+        trace_by_address=trace_by_address,
         trace_message=trace_message,
         on_close=on_close,
     )

@@ -11,9 +11,14 @@
 * frames arriving while no command is in flight (late replies, noise) are kept apart from
   replies: they are dropped before the next command and counted in ``stale_frames``.
 
-The bus (not the transport) feeds the ``trace_bytes`` hook, because only it can see card data
-inside bridge frames: received frames holding card-shaped data are traced as ``[REDACTED]``,
-and bytes outside frames (``rx-garbage``) with every ASCII digit masked as ``#``.
+The bus (not the transport) feeds the trace hooks, because only it can see card data inside
+bridge frames: received frames holding card-shaped data are traced as ``[REDACTED]``, and bytes
+outside frames (``rx-garbage``) with every ASCII digit masked as ``#``, whichever hook gets them.
+With ``trace_by_address`` each reader on the shared line has a trace of its own: the bytes of a
+transaction (the command, whose address byte names the reader, the reply, our RET and ACK, and
+any noise meanwhile) go to that address's hook. Bytes that belong to no reader go to
+``trace_bytes``: what arrives between transactions (garbage before a command, a reply too late
+for its attempt: replies carry no address) and transactions to an address without a hook.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from hardware.common.errors import TransportClosedError
 from hardware.common.pan import contains_card_data
@@ -34,6 +39,7 @@ from hardware.mdb.transport import BRIDGE_BAUDRATE, open_bridge
 log = logging.getLogger(__name__)
 
 MessageTraceHook = Callable[[str, object], None]
+AddressTraces = Mapping[int, TraceHook]  # MDB address -> the trace hook of that reader
 CloseHook = Callable[[], Awaitable[None]]
 
 _RETRY_PAUSE = 0.01
@@ -50,13 +56,16 @@ class MdbBus:
         reply_timeout: float = 0.2,
         baudrate: int = BRIDGE_BAUDRATE,
         trace_bytes: TraceHook | None = None,
+        trace_by_address: AddressTraces | None = None,
         trace_message: MessageTraceHook | None = None,
         on_close: CloseHook | None = None,
     ) -> None:
         self.url = url
         self.reply_timeout = reply_timeout
         self._baudrate = baudrate
-        self._trace_bytes = trace_bytes
+        self._trace_bytes = trace_bytes  # the bytes of no reader (every byte, if alone)
+        self._trace_by_address = dict(trace_by_address or {})
+        self._tracing = trace_bytes  # the hook of the transaction in flight, else trace_bytes
         self._trace_message = trace_message
         self._on_close = on_close
         self._lock = asyncio.Lock()
@@ -132,9 +141,9 @@ class MdbBus:
                     self._trace_rx_frame(words)
                     frames.put_nowait(words)
                 garbage = self._decoder.take_garbage()
-                if garbage and self._trace_bytes is not None:
+                if garbage and self._tracing is not None:
                     # noise may split a card number across reads: mask every digit
-                    self._trace_bytes("rx-garbage", garbage.translate(_MASK_DIGITS))
+                    self._tracing("rx-garbage", garbage.translate(_MASK_DIGITS))
         except TransportClosedError as exc:
             log.debug("MDB bridge %s closed: %s", self.url, exc)
         except Exception:  # task root: log, the next transact reopens the port
@@ -144,12 +153,12 @@ class MdbBus:
 
     # -- tracing ---------------------------------------------------------------------------
     def _trace_rx_frame(self, words: tuple[int, ...]) -> None:
-        if self._trace_bytes is None:
+        if self._tracing is None:
             return
         if contains_card_data(bytes(w & 0xFF for w in words)):
-            self._trace_bytes("rx", b"[REDACTED]")
+            self._tracing("rx", b"[REDACTED]")
         else:
-            self._trace_bytes("rx", framing.encode_bridge_frame(words))
+            self._tracing("rx", framing.encode_bridge_frame(words))
 
     def _trace(self, direction: str, message: object) -> None:
         if self._trace_message is not None:
@@ -157,8 +166,8 @@ class MdbBus:
 
     def _write(self, transport: ByteTransport, words: tuple[int, ...]) -> None:
         frame = framing.encode_bridge_frame(words)
-        if self._trace_bytes is not None:
-            self._trace_bytes("tx", frame)
+        if self._tracing is not None:
+            self._tracing("tx", frame)
         transport.write(frame)
 
     # -- commands --------------------------------------------------------------------------
@@ -193,22 +202,35 @@ class MdbBus:
                     raise TransportClosedError("MDB bridge port lost")
                 self.stale_frames += 1
             self._trace("tx", command)
-            self._write(transport, framing.encode_vmc_block(encode_command(address, command)))
-            await transport.drain()
-            reply = await self._reply(transport)
-            if isinstance(reply, framing.ControlWord):
-                self._trace("rx", reply)
-                if reply.code == framing.ACK:
-                    return ()
-                if reply.code == framing.NAK:
-                    raise MdbNakError(f"{address:02X}H answered NAK")
-                raise MdbFramingError(f"{address:02X}H answered control word {reply.code:02X}H")
-            self._write(transport, framing.encode_vmc_control(framing.ACK))
-            await transport.drain()
+            self._tracing = self._trace_by_address.get(address, self._trace_bytes)
+            try:
+                reply = await self._exchange(transport, address, command)
+            finally:
+                self._tracing = self._trace_bytes
+        if reply is None:
+            return ()
         responses = decode_responses(reply.data)
         for response in responses:
             self._trace("rx", response)
         return responses
+
+    async def _exchange(
+        self, transport: ByteTransport, address: int, command: Command
+    ) -> framing.Block | None:
+        """One attempt's bytes: the command, the reply (RET once), our ACK; None for an ACK."""
+        self._write(transport, framing.encode_vmc_block(encode_command(address, command)))
+        await transport.drain()
+        reply = await self._reply(transport)
+        if isinstance(reply, framing.ControlWord):
+            self._trace("rx", reply)
+            if reply.code == framing.ACK:
+                return None
+            if reply.code == framing.NAK:
+                raise MdbNakError(f"{address:02X}H answered NAK")
+            raise MdbFramingError(f"{address:02X}H answered control word {reply.code:02X}H")
+        self._write(transport, framing.encode_vmc_control(framing.ACK))
+        await transport.drain()
+        return reply
 
     async def _reply(self, transport: ByteTransport) -> framing.ControlWord | framing.Block:
         try:

@@ -1,6 +1,7 @@
 """Hex-trace hooks through open_devices(): one hook per byte-carrying port, named as the
-service menu lists them, fed with the real bytes each simulated device exchanges, and never
-with card data (the drivers redact before their hook)."""
+service menu lists them, fed with the real bytes each simulated device exchanges (each reader of
+a shared MDB bus only its own), and never with card data (the drivers redact before their
+hook)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,14 @@ from hardware.config import (
 from hardware.dispenser import messages as dispenser_messages
 from hardware.dispenser.framing import Frame, FrameDecoder
 from hardware.mdb import framing as mdb_framing
-from hardware.mdb.messages import Poll, decode_command
+from hardware.mdb.messages import (
+    Command,
+    PeripheralId,
+    Poll,
+    VendRequest,
+    decode_command,
+    decode_responses,
+)
 from hardware.scanner.events import ScanDidReject, ScannerEvent
 
 SECRET = "4111111111111111"  # the simulators' Luhn-valid test card number
@@ -59,16 +67,32 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 8.0) -> Non
         await asyncio.sleep(0.01)
 
 
-def mdb_polled_addresses(tx: bytes) -> set[int]:
-    """The MDB addresses the VMC sent POLL to, decoded from the traced bridge frames."""
-    addresses = set()
+def mdb_commands(tx: bytes) -> list[tuple[int, Command]]:
+    """Every command the VMC sent, with its address, decoded from the traced bridge frames."""
+    commands = []
     for words in mdb_framing.BridgeDecoder().feed(tx):
         block = mdb_framing.decode_from_vmc(words)
         if isinstance(block, mdb_framing.Block):
             decoded = decode_command(block.data)
-            if decoded is not None and isinstance(decoded[1], Poll):
-                addresses.add(decoded[0])
-    return addresses
+            assert decoded is not None, block
+            commands.append(decoded)
+    return commands
+
+
+def mdb_polled_addresses(tx: bytes) -> set[int]:
+    """The MDB addresses the VMC sent POLL to, decoded from the traced bridge frames."""
+    return {address for address, command in mdb_commands(tx) if isinstance(command, Poll)}
+
+
+def mdb_serials(rx: bytes) -> set[str]:
+    """The serial numbers in the PERIPHERAL ID replies among traced reader frames."""
+    serials = set()
+    for words in mdb_framing.BridgeDecoder().feed(rx):
+        block = mdb_framing.decode_from_peripheral(words)
+        if isinstance(block, mdb_framing.Block):
+            replies = decode_responses(block.data)
+            serials |= {r.serial for r in replies if isinstance(r, PeripheralId)}
+    return serials
 
 
 def frame_types(data: bytes) -> list[int]:
@@ -88,7 +112,9 @@ def terminal(url: str = "sim://") -> CardReaderConfig:
     [
         ((), ()),
         ((terminal(),), ("card_reader",)),
-        ((mdb(0x10, 0x60), terminal()), ("card_reader", "card_reader_3")),
+        ((mdb(0x10), terminal()), ("card_reader", "card_reader_2")),
+        ((mdb(0x10, 0x60), terminal()), ("card_reader", "card_reader_2", "card_reader_3")),
+        ((mdb(0x60, 0x10),), ("card_reader", "card_reader_2")),
         ((terminal(), mdb(0x10), mdb(0x60)), ("card_reader", "card_reader_2", "card_reader_3")),
     ],
 )
@@ -128,22 +154,55 @@ async def test_every_port_traces_its_real_bytes() -> None:
         await devices.close()
 
 
-async def test_shared_mdb_bus_is_one_port() -> None:
-    """Readers at 10H and 60H share one bus, so one hook (named after the first) sees both;
-    the terminal after them is the third reader."""
+async def test_each_reader_on_a_shared_mdb_bus_has_its_own_port() -> None:
+    """Readers at 10H and 60H share one bus but not a trace: every command frame under a port
+    is addressed to its reader, the PERIPHERAL ID under it is that reader's, a vend on 60H shows
+    under the second port only, with its card-number DISPLAY REQUEST redacted there; the
+    terminal after them is the third reader."""
     taps = Taps()
-    devices = await open_devices(
-        HardwareConfig(card_readers=(mdb(0x10, 0x60), terminal())), trace=taps
+    config = HardwareConfig(
+        card_readers=(mdb(0x10, 0x60, url="sim://?fault=pan_display"), terminal())
     )
+    devices = await open_devices(config, trace=taps)
     try:
         assert len(devices.card_readers) == 3
-        assert sorted(taps.ports) == ["card_reader", "card_reader_3"]
-        await wait_until(
-            lambda: mdb_polled_addresses(taps.joined("card_reader", "tx")) == {0x10, 0x60}
-        )
-        assert taps.joined("card_reader_3", "tx") and taps.joined("card_reader_3", "rx")
+        assert sorted(taps.ports) == ["card_reader", "card_reader_2", "card_reader_3"]
+        second = devices.card_readers[1]
+        paid = await second.request_payment(PaymentRequest("at-60", 250, "EUR", 1), timeout=5)
+        assert paid.outcome is PaymentOutcome.APPROVED
+        assert (await second.report_vend("at-60", VendOutcome.SUCCESS)).acknowledged
+        await wait_until(lambda: mdb_polled_addresses(taps.joined("card_reader", "tx")) == {0x10})
     finally:
         await devices.close()
+    for port, address in (("card_reader", 0x10), ("card_reader_2", 0x60)):
+        commands = mdb_commands(taps.joined(port, "tx"))
+        assert {a for a, _ in commands} == {address}, port
+        assert mdb_serials(taps.joined(port, "rx")) == {f"SIM0000000{address:02X}"}, port
+    for port, vended in (("card_reader", False), ("card_reader_2", True)):
+        commands = mdb_commands(taps.joined(port, "tx"))
+        assert any(isinstance(c, VendRequest) for _, c in commands) is vended, port
+    assert b"[REDACTED]" in taps.joined("card_reader_2", "rx")
+    assert b"[REDACTED]" not in taps.joined("card_reader", "rx")
+    for port, lines in taps.ports.items():
+        assert not any(card_number_in(data) for _, data in lines), port
+    assert taps.joined("card_reader_3", "tx") and taps.joined("card_reader_3", "rx")
+
+
+async def test_a_single_reader_bus_traces_all_its_bytes_on_one_port() -> None:
+    """One reader at 10H: its port has every frame of the bus, the noise of garbled replies
+    included, as before readers had ports of their own."""
+    taps = Taps()
+    devices = await open_devices(
+        HardwareConfig(card_readers=(mdb(0x10, url="sim://?fault=garbage"),)), trace=taps
+    )
+    try:
+        assert sorted(taps.ports) == ["card_reader"]
+        await wait_until(lambda: mdb_polled_addresses(taps.joined("card_reader", "tx")) == {0x10})
+    finally:
+        await devices.close()
+    assert {a for a, _ in mdb_commands(taps.joined("card_reader", "tx"))} == {0x10}
+    assert mdb_serials(taps.joined("card_reader", "rx")) == {"SIM000000010"}
+    assert taps.joined("card_reader", "rx-garbage")
 
 
 async def test_without_a_factory_nothing_is_traced_and_devices_work() -> None:
