@@ -12,6 +12,7 @@ card-shaped once more as a last line of defence. Hooks run on the loop thread.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -108,8 +109,13 @@ class HexTraceHub:
 
     @property
     def ports(self) -> list[str]:
-        return sorted(self._traces)
+        """By name, numbers counted as numbers ("card_reader_2" before "card_reader_10")."""
+        return sorted(self._traces, key=_natural)
 
     def stop_all(self) -> None:
         for trace in self._traces.values():
             trace.stop()
+
+
+def _natural(name: str) -> list[tuple[int, str]]:
+    return [(int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", name)]

@@ -158,3 +158,16 @@ async def test_menu_starts_a_trace_only_for_wired_ports_and_stops_it_at_logout(
         assert trace.running
         await rig.menu.logout(session)
         assert not trace.running
+
+
+def test_trace_ports_list_readers_in_their_order() -> None:
+    hub = HexTraceHub()
+    for port in ("scanner", "card_reader_10", "dispenser", "card_reader_2", "card_reader"):
+        hub.hook(port)
+    assert hub.ports == [
+        "card_reader",
+        "card_reader_2",
+        "card_reader_10",
+        "dispenser",
+        "scanner",
+    ]
