@@ -48,7 +48,7 @@ def test_the_key_is_made_once_private_and_kept(tmp_path: Path) -> None:
 
 def test_a_damaged_key_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / KEY_FILE).write_text("not a key")
-    with pytest.raises(ConfigError, match="not a demo loyalty key.*delete it"):
+    with pytest.raises(ConfigError, match=r"not a demo loyalty key.*delete it"):
         demo_key(tmp_path)
 
 
