@@ -1,15 +1,17 @@
-"""``perfume-kiosk middleware serve|status|snapshot-request|sandbox-gateway``.
+"""``perfume-kiosk middleware serve|status|discrepancies|snapshot-request|sandbox-gateway``.
 
 ``serve`` runs the middleware until SIGTERM/SIGINT (clean shutdown); it keeps retrying an
 unreachable broker, but a malformed URL or an unusable database is an immediate error.
-``status`` prints the per-stream and per-device state as JSON. ``snapshot-request`` asks one
-device for a snapshot. ``sandbox-gateway`` runs the sandbox payment gateway (docs/payments.md);
-``serve --gateway URL`` serves payment RPC through it. With ``--status-lines`` both print one
-JSON line on stdout when ready (``{"middleware": "ready"}`` once first connected to the broker,
-its subscriptions sent; ``{"gateway": "ready", "url": ...}`` once listening, so ``--port 0``
-works) and ``serve`` one more at each connection change, for a supervising process (the
-kiosk's demo, :mod:`kiosk.childproc`). Every expected failure is a :class:`SyncError` with one
-clear line.
+``status`` prints the per-stream and per-device state as JSON. ``discrepancies list|resolve``
+reviews snapshot discrepancies (:mod:`sync.middleware.discrepancies`); a refused resolve
+(unknown id, already resolved, an action that does not apply) is one error line and exit
+status 2. ``snapshot-request`` asks one device for a snapshot. ``sandbox-gateway`` runs the
+sandbox payment gateway (docs/payments.md); ``serve --gateway URL`` serves payment RPC through
+it. With ``--status-lines`` both print one JSON line on stdout when ready
+(``{"middleware": "ready"}`` once first connected to the broker, its subscriptions sent;
+``{"gateway": "ready", "url": ...}`` once listening, so ``--port 0`` works) and ``serve`` one
+more at each connection change, for a supervising process (the kiosk's demo,
+:mod:`kiosk.childproc`). Every expected failure is a :class:`SyncError` with one clear line.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ import logging
 import re
 import signal
 import socket
+import sys
 from typing import Any
 
 from sync.broker_url import parse_broker_url
 from sync.errors import ConfigError, ProtocolError
+from sync.middleware import discrepancies as review
 from sync.middleware.db import default_url, is_initialised, migrate, open_database
 from sync.middleware.ingest import DEFAULT_GAP_RETRY_S
 from sync.middleware.report import read_status
@@ -73,6 +77,7 @@ def register(sub: Any) -> None:
     _db_argument(status)
     status.add_argument("--device", default=None, help="only this device id")
     status.set_defaults(handler=_status)
+    _register_discrepancies(actions)
     snap = actions.add_parser("snapshot-request", help="ask one device for a snapshot")
     snap.add_argument("--broker", required=True)
     snap.add_argument("--device", required=True)
@@ -88,6 +93,24 @@ def register(sub: Any) -> None:
     sandbox.add_argument("--auth-window-s", type=float, default=None, help="authorization life")
     _status_lines_argument(sandbox)
     sandbox.set_defaults(handler=_sandbox_gateway)
+
+
+def _register_discrepancies(actions: Any) -> None:
+    parser = actions.add_parser("discrepancies", help="list and resolve snapshot discrepancies")
+    commands = parser.add_subparsers(dest="discrepancies_command", required=True, metavar="ACTION")
+    listing = commands.add_parser("list", help="print discrepancies, one line each or as JSON")
+    _db_argument(listing)
+    listing.add_argument("--device", default=None, help="only this device id")
+    listing.add_argument("--status", choices=review.STATUSES, default=review.OPEN)
+    listing.add_argument("--json", action="store_true", help="print a JSON document")
+    listing.set_defaults(handler=_discrepancies_list)
+    resolve = commands.add_parser("resolve", help="resolve one open discrepancy (once)")
+    _db_argument(resolve)
+    resolve.add_argument("id", type=int, help="the discrepancy id (see list)")
+    resolve.add_argument("--operator", required=True, help="who reviewed it")
+    resolve.add_argument("--note", required=True, help="why: what was checked and found")
+    resolve.add_argument("--action", choices=review.ACTIONS, default=review.DISMISS)
+    resolve.set_defaults(handler=_discrepancies_resolve)
 
 
 def _db_argument(parser: argparse.ArgumentParser) -> None:
@@ -196,12 +219,18 @@ async def _run(engine: Any, config: ServiceConfig, lines: _ConnectionLines | Non
             loop.remove_signal_handler(sig)
 
 
+def _open_existing(url: str | None) -> Any:
+    engine = open_database(url or default_url(), create=False)
+    if not is_initialised(engine):
+        engine.dispose()
+        raise ConfigError("not a middleware database (run `middleware serve` on it first)")
+    return engine
+
+
 def _status(args: argparse.Namespace) -> int:
     device = _device(args.device) if args.device is not None else None
-    engine = open_database(args.db or default_url(), create=False)
+    engine = _open_existing(args.db)
     try:
-        if not is_initialised(engine):
-            raise ConfigError("not a middleware database (run `middleware serve` on it first)")
         from sync.middleware.payments.report import read_payments_status
 
         document = read_status(engine, device).to_json()
@@ -209,6 +238,36 @@ def _status(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(json.dumps(document, indent=2, sort_keys=True))
+    return 0
+
+
+def _discrepancies_list(args: argparse.Namespace) -> int:
+    device = _device(args.device) if args.device is not None else None
+    engine = _open_existing(args.db)
+    try:
+        found = review.list_discrepancies(engine, device_id=device, status=args.status)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps({"discrepancies": [d.to_json() for d in found]}, indent=2))
+    else:
+        for discrepancy in found:
+            print(discrepancy.to_line())
+    return 0
+
+
+def _discrepancies_resolve(args: argparse.Namespace) -> int:
+    engine = _open_existing(args.db)
+    try:
+        done = review.resolve(
+            engine, args.id, operator=args.operator, note=args.note, action=args.action
+        )
+    except review.ReviewError as exc:  # a refusal, not a failure: its own exit status
+        print(f"perfume-kiosk: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(json.dumps(done.to_json(), indent=2))
     return 0
 
 

@@ -2,8 +2,9 @@
 
 One row per stream ``(device_id, epoch)`` holds the contiguous high-water mark and the
 counters; ``events`` holds every event once; ``projection`` the on-hand per stream and SKU;
-``conflicts``, ``snapshots`` and ``discrepancies`` keep what a human must look at; ``devices``
-the latest status and telemetry per device.
+``conflicts``, ``snapshots`` and ``discrepancies`` keep what a human must look at (with
+``projection_adjustments``, the corrections a review made); ``devices`` the latest status and
+telemetry per device.
 """
 
 from __future__ import annotations
@@ -117,14 +118,43 @@ discrepancies = Table(
     Column("device_id", String(DEVICE_ID), nullable=False),
     Column("epoch", BigInteger, nullable=False),
     Column("sku", String(SKU), nullable=False),
-    Column("device_qty", BigInteger, nullable=False),
-    Column("middleware_qty", BigInteger, nullable=False),
+    Column("device_qty", BigInteger),  # NULL: the SKU is missing on the device
+    Column("middleware_qty", BigInteger),  # NULL: the middleware has no such SKU
     Column("seq", BigInteger, nullable=False),
     Column("snapshot_id", Integer, nullable=False),
     Column("detected_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(16), nullable=False, server_default="open"),
+    Column("status", String(16), nullable=False, server_default="open"),  # open | resolved
+    # revision 0005: what differs, and the review (sync.middleware.discrepancies)
+    # quantity | unit | missing_on_device | missing_in_middleware
+    Column("kind", String(24), nullable=False, server_default="quantity"),
+    Column("device_unit", String(8)),
+    Column("middleware_unit", String(8)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolved_by", String(64)),  # the operator
+    Column("resolution", String(24)),  # accept_device | accept_middleware | dismiss
+    Column("resolution_note", Text),
     UniqueConstraint("device_id", "epoch", "sku", "seq", name="uq_discrepancies"),
     Index("ix_discrepancies_stream_status", "device_id", "epoch", "status"),
+)
+
+# An operator's correction of the projection (revision 0005): a discrepancy resolved with
+# accept_device moves the SKU's on-hand by ``delta`` from stream position ``seq`` on, so the
+# projection is the fold of the events plus these rows.
+projection_adjustments = Table(
+    "projection_adjustments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(DEVICE_ID), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("sku", String(SKU), nullable=False),
+    Column("seq", BigInteger, nullable=False),  # applies to the on-hand after this event
+    Column("delta", BigInteger, nullable=False),
+    Column("unit", String(8)),
+    Column("discrepancy_id", Integer, nullable=False),
+    Column("operator", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("discrepancy_id", name="uq_projection_adjustments_discrepancy"),
+    Index("ix_projection_adjustments_stream", "device_id", "epoch", "seq"),
 )
 
 devices = Table(

@@ -205,9 +205,9 @@ def test_snapshot_matches_and_mismatches(engine: Engine) -> None:
     with engine.connect() as conn:
         found = conn.execute(select(t.discrepancies).order_by(t.discrepancies.c.sku)).all()
         statuses = conn.execute(select(t.snapshots.c.status).order_by(t.snapshots.c.id)).all()
-    assert [(d.sku, d.device_qty, d.middleware_qty, d.seq, d.status) for d in found] == [
-        ("NOIR-SPRAY", 800, 790, 2, "open"),
-        ("ROSE-50", 4, 0, 2, "open"),
+    assert [(d.sku, d.kind, d.device_qty, d.middleware_qty, d.seq, d.status) for d in found] == [
+        ("NOIR-SPRAY", "quantity", 800, 790, 2, "open"),
+        ("ROSE-50", "missing_in_middleware", 4, None, 2, "open"),  # missing, not 0
     ]
     assert [s for (s,) in statuses] == ["matched", "mismatched"]
 
