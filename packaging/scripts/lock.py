@@ -34,9 +34,10 @@ PROJECT = "perfume-kiosk"
 TARGET_PYTHON = "3.13"
 TARGET_GLIBC_MINOR = 41  # trixie's glibc 2.41
 MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
-# Qt modules the kiosk does not use: ~400 MB of wheels (WebEngine, Pdf, the Addons set).
-# `--qt-addons` keeps them, for a UI that needs QtMultimedia or similar.
-QT_EXTRAS = {"pyside6-addons", "pyside6-webengine", "pyside6-pdf"}
+# Qt wheels the kiosk does not use (WebEngine, Pdf), left out of the lock even where a PySide6
+# release requires them; `--qt-addons` keeps them. PySide6_Addons stays: the loyalty camera
+# needs its QtMultimedia, and customize-rootfs prunes the rest of it (scripts/qt_prune.py).
+QT_EXTRAS = {"pyside6-webengine", "pyside6-pdf"}
 LINE = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)==(?P<version>\S+)")
 
 
@@ -175,7 +176,7 @@ def main() -> None:
     parser.add_argument("--arch", choices=sorted(MACHINES), default="amd64")
     parser.add_argument("--lock", "--out", dest="lock", type=Path, required=True)
     parser.add_argument("--dest", type=Path)
-    parser.add_argument("--qt-addons", action="store_true")
+    parser.add_argument("--qt-addons", action="store_true", help="keep Qt WebEngine and Pdf")
     args = parser.parse_args()
     if args.action == "write":
         write(args.arch, args.lock, qt_addons=args.qt_addons)

@@ -30,3 +30,13 @@ def test_the_lock_matches_the_test_venv_and_every_pin_has_a_hash(arch: str) -> N
     assert pins
     assert all(" --hash=sha256:" in line for line in pins)
     assert any(line.startswith("pyside6-essentials==") for line in pins)
+
+
+@pytest.mark.parametrize("arch", ["amd64", "arm64"])
+def test_the_lock_has_the_addons_wheel_for_the_camera_but_not_webengine_or_pdf(arch: str) -> None:
+    # PySide6_Addons carries QtMultimedia (the loyalty camera; customize-rootfs prunes the rest).
+    lock = PACKAGING / "requirements" / f"{arch}.lock"
+    names = {line.split("==")[0] for line in lock.read_text().splitlines() if "==" in line}
+
+    assert "pyside6-addons" in names
+    assert not names & {"pyside6-webengine", "pyside6-pdf"}
