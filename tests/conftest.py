@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from sync.middleware.payments.sandbox import SandboxGateway
 from tests.support.broker import Broker
 from tests.support.postgres import temporary_database
 
@@ -66,3 +67,12 @@ def child_processes() -> Iterator[list[subprocess.Popen[bytes]]]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxGateway]:
+    """The sandbox payment gateway on a free port (a test file may define its own, e.g. with a
+    declining state). Started and closed outside the event loop: closing joins its thread."""
+    gateway = SandboxGateway().start()
+    yield gateway
+    gateway.close()

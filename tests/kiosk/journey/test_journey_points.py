@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,13 +46,6 @@ MEMBER = "m-42"
 DEVICE = "pk-rig"  # the reader rig's device id
 CODE = issue_member_qr(KEY, "test-1", member_id=MEMBER, display_name="Noor", tier="gold",
                        issued_at=NOW)  # fmt: skip
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxGateway]:
-    gateway = SandboxGateway().start()  # the middleware serves loyalty RPC with payments only
-    yield gateway
-    gateway.close()
 
 
 @pytest.fixture

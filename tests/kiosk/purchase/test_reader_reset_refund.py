@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from hardware.mdb.simulator import Fault
@@ -28,14 +26,6 @@ from tests.support.broker import Broker
 from tests.sync.e2e import running_middleware
 
 FAST = FlowConfig(payment_timeout_s=10, dispense_query_attempts=2, dispense_query_interval_s=0.1)
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxGateway]:
-    """Started and closed outside the event loop (closing joins its server thread)."""
-    gateway = SandboxGateway().start()
-    yield gateway
-    gateway.close()
 
 
 async def test_reset_reader_with_nothing_dispensed_is_refunded_through_the_middleware(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,13 +46,6 @@ from tests.sync.e2e import running_middleware
 
 FAST = FlowConfig(payment_timeout_s=10, dispense_query_attempts=2, dispense_query_interval_s=0.1)
 MEMBER = "m-ada"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxGateway]:
-    gateway = SandboxGateway().start()
-    yield gateway
-    gateway.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ non-member's refund records no LOYALTY event; a sale paid only with points canno
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -30,13 +30,6 @@ from tests.sync.e2e import running_middleware
 FAST = FlowConfig(payment_timeout_s=10, dispense_query_attempts=2, dispense_query_interval_s=0.1)
 MEMBER = "m-ada"
 WELCOME = 500
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxGateway]:
-    gateway = SandboxGateway().start()
-    yield gateway
-    gateway.close()
 
 
 @pytest.fixture

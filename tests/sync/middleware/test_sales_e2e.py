@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from kiosk.purchase.policy import CardPolicy, OfflineCaps
@@ -36,13 +35,6 @@ class TaxedQuote(FixedQuote):
         line = {"sku": SPRAY.sku, "unitPriceMinor": self.total_minor, "discounts": []}
         totals = {"taxMinor": self.tax_minor, "totalMinor": self.total_minor}
         return {"currency": self.currency, "lines": [line], "totals": totals}
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxGateway]:
-    gateway = SandboxGateway().start()
-    yield gateway
-    gateway.close()
 
 
 async def buy(rig: Rig, price: int, tax: int) -> Any:
