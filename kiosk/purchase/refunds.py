@@ -14,6 +14,10 @@ minus what the earlier refunds' ``LOYALTY`` events already moved (which also cat
 refunds recorded before points followed them). The points travel as ``LOYALTY`` events of the
 refund transaction (``kind`` ``reversal`` / ``restore``) committed in the same batch as its
 ``REFUND`` event, so they are recorded exactly when the refund is, never twice.
+
+A sale paid only with points (mode ``points``) captured no money: it is refused here
+(:class:`PointsOnlyError`) and gets its points back through :mod:`kiosk.purchase.points_refunds`,
+whose refunds share this module's lock, ``.rN`` numbering and ``LOYALTY`` shares.
 """
 
 from __future__ import annotations
@@ -46,6 +50,18 @@ class NotCapturedError(RefundError):
     """The payment was never captured: void it instead."""
 
 
+class PointsOnlyError(RefundError):
+    """The sale was paid only with points: give its points back instead (a points refund)."""
+
+
+def refund_lock(ledger: Ledger) -> asyncio.Lock:
+    """The one lock every refund of this ledger (money or points) is checked and recorded
+    under: the checks read the ledger and the batch is written after them (awaits between),
+    so two refunds asked for at once (the service menu and the POS) would otherwise both pass
+    "never more than the sale" and both take the same ``.rN`` id."""
+    return _refund_locks.setdefault(ledger, asyncio.Lock())
+
+
 @dataclass(frozen=True)
 class RefundTicket:
     refund_txn_id: str
@@ -65,11 +81,8 @@ async def request_refund(
     """Record a refund of ``amount_minor`` of ``original_txn``'s captured money, with the
     loyalty points that follow it, and have the settlement worker settle it.
 
-    One refund at a time per ledger: the checks read the ledger and the batch is written
-    after them (awaits between), so two refunds asked for at once (the service menu and the
-    POS) would both pass "never more than captured" and both take the same ``.rN`` id."""
-    lock = _refund_locks.setdefault(engine.ledger, asyncio.Lock())
-    async with lock:
+    One refund at a time per ledger (:func:`refund_lock`)."""
+    async with refund_lock(engine.ledger):
         return await _request_refund(
             engine,
             settlement,
@@ -94,6 +107,10 @@ async def _request_refund(
     view = fold(original_txn, sale_events)
     if not view.steps:
         raise RefundError(f"there is no transaction {original_txn}")
+    if view.mode is Mode.POINTS:
+        raise PointsOnlyError(
+            f"{original_txn} was paid only with points: no money to refund, give its points back"
+        )
     if amount_minor <= 0:
         raise RefundError("a refund amount must be positive")
     if view.last is not Step.CAPTURED:
@@ -113,13 +130,13 @@ async def _request_refund(
     moved = await engine.call_ledger(
         ledger.events_where, EventType.LOYALTY, "original_txn", original_txn
     )
-    points = _points_drafts(
+    points = points_drafts(
         sale_events,
         moved,
         refund_txn=refund_txn,
         original_txn=original_txn,
-        refunded_after=refunded + amount_minor,
-        captured=captured,
+        done=refunded + amount_minor,
+        whole=captured,
     )
     data = {
         "original_txn": original_txn,
@@ -149,17 +166,19 @@ async def _request_refund(
     return RefundTicket(refund_txn, original_txn, amount_minor)
 
 
-def _points_drafts(
+def points_drafts(
     sale_events: Sequence[Event],
     moved: Sequence[Event],
     *,
     refund_txn: str,
     original_txn: str,
-    refunded_after: int,
-    captured: int,
+    done: int,
+    whole: int,
 ) -> list[EventDraft]:
     """The refund's ``LOYALTY`` events: its share of the points the sale earned (``reversal``)
-    and spent (``restore``), for the member who earned or spent them; none for a share of 0."""
+    and spent (``restore``), for the member who earned or spent them; none for a share of 0.
+    ``done`` of ``whole`` is refunded once this refund is: money of the money captured, or
+    (a points refund) points of the points spent."""
     earned: Mapping[str, Any] = next(
         (
             e.data
@@ -178,7 +197,7 @@ def _points_drafts(
         if not isinstance(member, str) or not member or type(total) is not int or total <= 0:
             continue
         before = sum(int(e.data.get("points", 0)) for e in moved if e.data.get("kind") == kind)
-        share = total * refunded_after // captured - before
+        share = total * done // whole - before
         if share > 0:
             drafts.append(
                 EventDraft(

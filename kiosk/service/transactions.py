@@ -3,8 +3,11 @@
 Read from the ledger's journal (``sync.ledger_journal``): a transaction's state is its latest
 journal step (a message key: ``captured``, ``voided``, ``manual_review``...). Refunds and voids
 go through :mod:`kiosk.purchase.refunds` (``request_refund`` / ``void_payment``), which owns the
-rules and hands the settlement to the settlement worker; ``can_refund``/``can_void`` on a
-summary are only hints for the buttons.
+rules and hands the settlement to the settlement worker. A sale paid only with loyalty points
+(mode ``points``) has no money to refund: :meth:`TransactionsService.refund` refuses it
+(``points_only``) and :meth:`TransactionsService.refund_points` gives its points back
+(:mod:`kiosk.purchase.points_refunds`: recorded and closed at once, nothing to settle).
+``can_refund``/``can_refund_points``/``can_void`` on a summary are only hints for the buttons.
 
 Resolving a manual review commits, in one ledger transaction, a ``PAYMENT`` journal event with
 step ``review_resolved`` that closes the transaction (technician id and note in its data) and
@@ -17,10 +20,20 @@ transaction still ends in ``manual_review`` — nothing to do — while the jour
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from kiosk.purchase.journal import Step, fold
-from kiosk.purchase.refunds import NotCapturedError, RefundError, request_refund, void_payment
+from kiosk.purchase.journal import Mode, Step, fold
+from kiosk.purchase.points_refunds import refund_points
+from kiosk.purchase.refunds import (
+    RESTORE,
+    NotCapturedError,
+    PointsOnlyError,
+    RefundError,
+    request_refund,
+    void_payment,
+)
 from kiosk.purchase.settlement import SettlementWorker
 from kiosk.service.audit import AuditAction, AuditTrail
 from kiosk.service.errors import TransactionError
@@ -41,7 +54,7 @@ class TransactionSummary:
     updated_ts: str
     step: str  # latest journal step: the state's message key
     open: bool  # still being settled
-    mode: str | None  # reader, gateway, offline
+    mode: str | None  # reader, gateway, offline, points
     sku: str | None
     amount_minor: int
     currency: str | None
@@ -50,6 +63,9 @@ class TransactionSummary:
     original_txn: str | None = None  # refunds: the sale they refund
     can_refund: bool = False
     can_void: bool = False
+    points_spent: int = 0  # sales: the loyalty points its SALE spent
+    points_restored: int = 0  # given back: by the sale's refunds so far, or by this refund
+    can_refund_points: bool = False  # a sale paid only with points with some left to give back
 
     @property
     def needs_review(self) -> bool:
@@ -60,7 +76,8 @@ class TransactionSummary:
 class RefundRequested:
     refund_txn_id: str
     original_txn_id: str
-    amount_minor: int
+    amount_minor: int  # 0 for a points refund
+    points: int = 0  # a points refund: the points given back
 
 
 class TransactionsService:
@@ -99,14 +116,23 @@ class TransactionsService:
             raise TransactionError("no_such_transaction", f"there is no transaction {txn_id}")
         view = fold(txn_id, events)
         refund = view.has(Step.REFUND_REQUESTED)
-        refunded = 0
+        refunded, spent, restored = 0, 0, _restored(events)
         if not refund:
             earlier = await self.engine.call_ledger(
                 ledger.events_where, EventType.REFUND, "original_txn", txn_id
             )
             refunded = sum(e.amount_minor for e in earlier)
+            moved = await self.engine.call_ledger(
+                ledger.events_where, EventType.LOYALTY, "original_txn", txn_id
+            )
+            restored = _restored(moved)
+            sold = next(
+                (e.data.get("points_redeemed") for e in events if e.type is EventType.SALE), 0
+            )
+            spent = sold if type(sold) is int else 0
         amount = _amount(view.details, events, refund)
         captured = view.last is Step.CAPTURED
+        points_only = view.mode is Mode.POINTS
         return TransactionSummary(
             txn_id=txn_id,
             kind="refund" if refund else "sale",
@@ -121,7 +147,7 @@ class TransactionsService:
             refunded_minor=refunded,
             dispensed=view.dispense_ok,
             original_txn=view.details.get("original_txn") if refund else None,
-            can_refund=not refund and captured and refunded < amount,
+            can_refund=not refund and captured and refunded < amount and not points_only,
             can_void=(
                 view.has(Step.AUTHORIZED)
                 and not view.has(Step.CAPTURED)
@@ -129,46 +155,77 @@ class TransactionsService:
                 and not view.dispense_ok
                 and not (entry and entry.open)
             ),
+            points_spent=spent,
+            points_restored=restored,
+            can_refund_points=points_only and captured and restored < spent,
         )
 
     async def refund(
         self, session: ServiceSession, txn_id: str, amount_minor: int, reason: str
     ) -> RefundRequested:
-        """Refund (part of) a captured sale; settled by the settlement worker."""
+        """Refund (part of) a captured sale; settled by the settlement worker. A sale paid
+        only with points is refused (``points_only``): :meth:`refund_points` is its refund."""
         tech = await session.authorize()
-        details = {"txn_id": txn_id, "amount_minor": amount_minor, "reason": reason}
-        try:
-            if not isinstance(reason, str) or not reason.strip() or len(reason) > NOTE_MAX:
-                raise TransactionError("reason_required", "give a reason for the refund")
+
+        async def refund_money(why: str) -> RefundRequested:
             ticket = await request_refund(
                 self.engine,
                 self.settlement,
                 original_txn=txn_id,
                 amount_minor=amount_minor,
                 operator_id=tech,
-                reason=reason.strip(),
+                reason=why,
             )
-        except NotCapturedError as exc:
-            await self.audit.refused(
-                AuditAction.REFUND, technician_id=tech, key="not_captured", details=details
+            return RefundRequested(ticket.refund_txn_id, txn_id, ticket.amount_minor)
+
+        details = {"txn_id": txn_id, "amount_minor": amount_minor, "reason": reason}
+        return await self._refunding(tech, details, refund_money)
+
+    async def refund_points(
+        self, session: ServiceSession, txn_id: str, reason: str, points: int | None = None
+    ) -> RefundRequested:
+        """Give back ``points`` (None: all those not given back yet) of a sale paid only with
+        loyalty points; recorded and closed at once (no money, nothing to settle)."""
+        tech = await session.authorize()
+
+        async def give_back(why: str) -> RefundRequested:
+            ticket = await refund_points(
+                self.engine, original_txn=txn_id, operator_id=tech, reason=why, points=points
             )
-            raise TransactionError("not_captured", str(exc)) from None
+            return RefundRequested(ticket.refund_txn_id, txn_id, 0, ticket.points)
+
+        details = {"txn_id": txn_id, "points": points, "reason": reason}
+        return await self._refunding(tech, details, give_back)
+
+    async def _refunding(
+        self,
+        tech: str,
+        details: dict[str, Any],
+        record: Callable[[str], Awaitable[RefundRequested]],
+    ) -> RefundRequested:
+        """Check the reason, ``record`` the refund with it, and audit the outcome; the purchase
+        rules' refusals become message keys."""
+        reason = details["reason"]
+        try:
+            if not isinstance(reason, str) or not reason.strip() or len(reason) > NOTE_MAX:
+                raise TransactionError("reason_required", "give a reason for the refund")
+            done = await record(reason.strip())
         except RefundError as exc:
+            key = _refusal_key(exc)
             await self.audit.refused(
-                AuditAction.REFUND, technician_id=tech, key="refund_refused", details=details
+                AuditAction.REFUND, technician_id=tech, key=key, details=details
             )
-            raise TransactionError("refund_refused", str(exc)) from None
+            raise TransactionError(key, str(exc)) from None
         except TransactionError as exc:
             await self.audit.refused(
                 AuditAction.REFUND, technician_id=tech, key=exc.key, details=details
             )
             raise
-        await self.audit.record(
-            AuditAction.REFUND,
-            technician_id=tech,
-            details={**details, "refund_txn_id": ticket.refund_txn_id},
-        )
-        return RefundRequested(ticket.refund_txn_id, ticket.original_txn_id, ticket.amount_minor)
+        outcome = {**details, "refund_txn_id": done.refund_txn_id}
+        if done.points:
+            outcome["points"] = done.points
+        await self.audit.record(AuditAction.REFUND, technician_id=tech, details=outcome)
+        return done
 
     async def void(self, session: ServiceSession, txn_id: str) -> None:
         """Void an authorization left open (e.g. a manual review); settled by the worker."""
@@ -218,6 +275,18 @@ class TransactionsService:
         await self.audit.record_with(
             [step], AuditAction.REVIEW_RESOLVED, technician_id=tech, details={**details, **data}
         )
+
+
+def _refusal_key(exc: RefundError) -> str:
+    if isinstance(exc, NotCapturedError):
+        return "not_captured"
+    return "points_only" if isinstance(exc, PointsOnlyError) else "refund_refused"
+
+
+def _restored(events: list[Event]) -> int:
+    """The points these (a refund's, or a sale's refunds') LOYALTY events gave back."""
+    moves = (e for e in events if e.type is EventType.LOYALTY and e.data.get("kind") == RESTORE)
+    return sum(int(e.data.get("points", 0)) for e in moves)
 
 
 def _amount(details: object, events: list[Event], refund: bool) -> int:

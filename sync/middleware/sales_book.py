@@ -14,11 +14,12 @@ owns the settlement of reader sales (the MDB reader approves and settles) and of
 until their authorization (``offline_pending``); the RPC path owns gateway payments, to which
 the ledger only adds the dispense facts and history notes. A sale paid entirely with points
 moves no money: its dispense makes the record, ``captured`` with payment mode ``points`` (the
-SALE makes the member's points final). A step applies only from the states
-named: the ledger never moves a record backwards nor over what the RPC path applied. Each
-change appends one ``transaction_history`` row (``ledger:<TYPE>:<step>``, ``ledger:REFUND``).
-Values a device sends are checked; what cannot be read is skipped and logged, never a reason
-to hold back ingest.
+SALE makes the member's points final); a points refund's ``refunded`` makes it
+``partially_refunded``, or ``refunded`` when no point is left to give back (``points_left``).
+A step applies only from the states named: the ledger never moves a record backwards nor over
+what the RPC path applied. Each change appends one ``transaction_history`` row
+(``ledger:<TYPE>:<step>``, ``ledger:REFUND``). Values a device sends are checked; what cannot
+be read is skipped and logged, never a reason to hold back ingest.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ OFFLINE, REFUND = "offline", "refund"  # ledger_txns.mode, besides "reader" and 
 # mode "points" (nothing left to pay by card) it is the only step with the sale's facts.
 _REDEMPTION_STARTS = ("redeeming", "redeemed_offline")
 _CHUNK = 500  # ids per IN (...) query
-_NOTE_KEYS = ("reason", "by", "outcome", "doses_done")
+_NOTE_KEYS = ("reason", "by", "outcome", "doses_done", "points")  # points: a points refund
 _OPEN = (AUTHORIZED, MANUAL_REVIEW)  # not settled: the reader's outcome may still move it
 _COLUMNS = tuple(t.transactions.c.keys())
 
@@ -243,6 +244,8 @@ class Book:
         if original is None or gid in self.ctxs:
             return
         facts = {"refund_minor": amount_or_none(f.data.get("refund_minor"))}
+        if (left := amount_or_none(f.data.get("points_left"))) is not None:
+            facts["points_left"] = left  # a points refund: what the sale still has to give back
         self.ctxs[gid] = _Ctx(REFUND, self.gid(original), facts, new=True)
 
     def _refund(self, f: Fact) -> None:
@@ -262,13 +265,17 @@ class Book:
         if f.step == "manual_review":
             self._change(ctx.record, f, note=True, detail={"refundTxnId": f.txn_id})
             return
-        ledger_money = rec["payment_mode"] == READER
-        if f.step != "refunded" or not ledger_money:
+        mode = rec["payment_mode"]
+        if f.step != "refunded" or mode not in (READER, POINTS):
             return  # a gateway refund: the RPC path applied it
         if rec["settlement_status"] not in (CAPTURED, PARTIALLY_REFUNDED):
             return
         refunded = int(rec["refunded_minor"]) + int(ctx.facts.get("refund_minor") or 0)
-        after = REFUNDED if refunded >= int(rec["captured_minor"]) else PARTIALLY_REFUNDED
+        if mode == POINTS:  # no money moved: whole once none of its points is left to give back
+            whole = ctx.facts.get("points_left") == 0
+        else:
+            whole = refunded >= int(rec["captured_minor"])
+        after = REFUNDED if whole else PARTIALLY_REFUNDED
         detail = {"refundTxnId": f.txn_id}
         self._change(ctx.record, f, {"refunded_minor": refunded}, status=after, detail=detail)
 

@@ -3,6 +3,7 @@ manual-review resolution, from the service menu (MDB reader rig: the reader sett
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,8 +12,9 @@ import pytest
 from kiosk.purchase.items import dispensables
 from kiosk.purchase.model import FlowConfig, UnknownDispensePolicy
 from kiosk.purchase.states import PurchaseState
-from kiosk.service import ServiceSession, TransactionError
+from kiosk.service import RefundRequested, ServiceSession, TransactionError
 from sync.protocol import EventType
+from tests.kiosk.purchase.rig import FixedQuote
 from tests.kiosk.service.rig import BOTTLE_SKU, CATALOG, TECH, ServiceRig, service_rig
 
 LATER = date.today() + timedelta(days=400)
@@ -121,3 +123,65 @@ async def test_resolve_a_manual_review_with_a_note(tmp_path: Path) -> None:
         assert twice.value.key == "not_in_review"
         (summary,) = [t for t in await rig.menu.transactions.recent(session) if t.txn_id == txn]
         assert summary.step == "review_resolved" and not summary.needs_review
+
+
+async def test_a_points_only_sale_gets_its_points_back_not_money(tmp_path: Path) -> None:
+    """Paid only with loyalty points (offline, within the kiosk's cap: no middleware here):
+    the money refund is refused (``points_only``); a points refund gives back part and then
+    the rest, each closed at once, and nothing more; a card sale gets no points refund."""
+    flow = replace(FAST_FLOW, loyalty_offline_daily_cap_points=1000)
+    async with service_rig(tmp_path, flow=flow) as rig:
+        txn, session = await _sell_bottle(rig)  # a card sale first
+        await rig.menu.logout(session)
+        machine = rig.machine.flow
+        machine.reset()
+        machine.select(dispensables(CATALOG)[BOTTLE_SKU])
+        machine.set_quote(FixedQuote(0, member_id="m-ada", points_redeemed=300))
+        result = await machine.pay()
+        points_txn = result.txn_id
+        assert result.state is PurchaseState.COMPLETED and points_txn is not None
+        session = await rig.login()
+        sale, card = await rig.menu.transactions.recent(session)
+        assert (sale.txn_id, sale.mode, sale.step, sale.amount_minor) == (
+            points_txn, "points", "captured", 0
+        )  # fmt: skip
+        assert (sale.points_spent, sale.points_restored) == (300, 0)
+        assert sale.can_refund_points and not sale.can_refund
+        assert card.can_refund and not card.can_refund_points
+
+        with pytest.raises(TransactionError) as no_money:
+            await rig.menu.transactions.refund(session, points_txn, 100, "leak")
+        assert no_money.value.key == "points_only"
+        with pytest.raises(TransactionError) as no_reason:
+            await rig.menu.transactions.refund_points(session, points_txn, " ", 100)
+        assert no_reason.value.key == "reason_required"
+        with pytest.raises(TransactionError) as card_sale:
+            await rig.menu.transactions.refund_points(session, txn, "leak")
+        assert card_sale.value.key == "refund_refused"
+        assert "refund its money" in str(card_sale.value)
+
+        first = await rig.menu.transactions.refund_points(session, points_txn, "leak", 100)
+        assert first == RefundRequested(f"{points_txn}.r1", points_txn, 0, 100)
+        refund, sale, _card = await rig.menu.transactions.recent(session)
+        assert (refund.kind, refund.original_txn, refund.step, refund.open) == (
+            "refund", points_txn, "refunded", False
+        )  # fmt: skip
+        assert (refund.amount_minor, refund.points_restored) == (0, 100)
+        assert sale.points_restored == 100 and sale.can_refund_points
+        rest = await rig.menu.transactions.refund_points(session, points_txn, "leak")
+        assert (rest.refund_txn_id, rest.points) == (f"{points_txn}.r2", 200)
+        sale = await rig.menu.transactions.summary(points_txn)
+        assert sale.points_restored == 300 and not sale.can_refund_points
+        with pytest.raises(TransactionError) as again:
+            await rig.menu.transactions.refund_points(session, points_txn, "leak", 1)
+        assert again.value.key == "refund_refused"
+
+        restores = await rig.events(EventType.LOYALTY, "kind", "restore")
+        assert [(e.txn_id, e.data["points"]) for e in restores] == [
+            (f"{points_txn}.r1", 100), (f"{points_txn}.r2", 200)
+        ]  # fmt: skip
+        assert await rig.machine.settlement.run_once() == 0  # nothing in flight
+        audits = await rig.audits("refund")
+        assert [e.data.get("points") for e in audits if e.data["result"] == "ok"] == [100, 200]
+        refused = [e.data["reason"] for e in audits if e.data["result"] == "refused"]
+        assert refused == ["points_only", "reason_required", "refund_refused", "refund_refused"]
