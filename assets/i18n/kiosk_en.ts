@@ -195,6 +195,13 @@
         </translation>
     </message>
     <message numerus="yes">
+        <source>%n point(s) given back to the member.</source>
+        <translation>
+            <numerusform>%n point given back to the member.</numerusform>
+            <numerusform>%n points given back to the member.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>Exported %n file(s) to %1.</source>
         <translation>
             <numerusform>Exported %n file to %1.</numerusform>

@@ -1222,6 +1222,14 @@
         <translation>Saisissez un montant valide.</translation>
     </message>
     <message>
+        <source>Enter a whole number of points, or leave it empty for all.</source>
+        <translation>Saisissez un nombre entier de points, ou laissez vide pour tous.</translation>
+    </message>
+    <message>
+        <source>This sale was paid only with points: give its points back.</source>
+        <translation>Cette vente a été payée uniquement en points&#xa0;: rendez ses points.</translation>
+    </message>
+    <message>
         <source>This date does not exist.</source>
         <translation>Cette date n’existe pas.</translation>
     </message>
@@ -1540,6 +1548,13 @@
         <source>Channel %1 calibrated: %2 µl per dose (was %3 µl).</source>
         <translation>Canal %1 étalonné&#xa0;: %2 µl par dose (avant&#xa0;: %3 µl).</translation>
     </message>
+    <message numerus="yes">
+        <source>%n point(s) given back to the member.</source>
+        <translation>
+            <numerusform>%n point rendu au membre.</numerusform>
+            <numerusform>%n points rendus au membre.</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Refund of %1 requested.</source>
         <translation>Remboursement de %1 demandé.</translation>
@@ -1804,6 +1819,18 @@
     <message>
         <source>Reason</source>
         <translation>Motif</translation>
+    </message>
+    <message>
+        <source>Give the points back</source>
+        <translation>Rendre les points</translation>
+    </message>
+    <message>
+        <source>Points to give back (empty: all %1)</source>
+        <translation>Points à rendre (vide&#xa0;: les %1)</translation>
+    </message>
+    <message>
+        <source>Give these points back</source>
+        <translation>Rendre ces points</translation>
     </message>
     <message>
         <source>Refund this amount</source>

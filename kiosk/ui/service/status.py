@@ -113,6 +113,8 @@ class StatusBar(QWidget):
                 str(r.new_dose_ul),
                 str(r.old_dose_ul),
             )
+        if isinstance(r, RefundRequested) and r.points and not r.amount_minor:
+            return self.tr("%n point(s) given back to the member.", "", r.points)
         if isinstance(r, RefundRequested):
             amount = self.languages.money(Money(r.amount_minor, self.currency))
             return fill(self.tr("Refund of %1 requested."), amount)

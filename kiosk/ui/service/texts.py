@@ -118,6 +118,12 @@ def error_text(key: str) -> str:
             "ServiceMessages", "This port cannot be traced."
         ),
         "bad_amount": QCoreApplication.translate("ServiceMessages", "Enter a valid amount."),
+        "bad_points": QCoreApplication.translate(
+            "ServiceMessages", "Enter a whole number of points, or leave it empty for all."
+        ),
+        "points_only": QCoreApplication.translate(
+            "ServiceMessages", "This sale was paid only with points: give its points back."
+        ),
         "bad_date": QCoreApplication.translate("ServiceMessages", "This date does not exist."),
     }
     return table.get(key, key)

@@ -1,5 +1,6 @@
 """Transactions: the items waiting for a manual review, then the recent transactions with
-their state; tap one to refund part or all of a paid sale (amount and reason), void an
+their state; tap one to refund part or all of a paid sale (amount and reason), give back the
+points of a sale paid only with points (how many, empty for all, and a reason), void an
 authorization left open, or close a review with a note. The purchase flow's refund rules
 decide (the domain answers with a message key); the buttons only follow its hints."""
 
@@ -14,7 +15,7 @@ from kiosk.catalog import Catalog, UnknownItemError
 from kiosk.service import TransactionSummary
 from kiosk.ui.service.common import ItemRow, Section, ts_time
 from kiosk.ui.service.forms import FormPage
-from kiosk.ui.service.keypad import DECIMAL, TEXT, EntryField
+from kiosk.ui.service.keypad import DECIMAL, DIGITS, TEXT, EntryField
 from kiosk.ui.service.texts import mode_text, step_text
 from kiosk.ui.service.viewmodel import ServiceViewModel
 from kiosk.ui.widgets import button, card, label
@@ -35,16 +36,17 @@ def _panel(name: str) -> tuple[QWidget, QVBoxLayout]:
 
 class TransactionPage(FormPage):
     def __init__(self, vm: ServiceViewModel) -> None:
-        super().__init__(name="txnPage", kinds=(DECIMAL, TEXT))
+        super().__init__(name="txnPage", kinds=(DECIMAL, DIGITS, TEXT))
         self.vm = vm
         self.txn: TransactionSummary | None = None
         self.facts = label(role="muted", name="txnFacts")
         self.refund_card, refund = _panel("refundCard")
         self.refund_title = label(role="heading")
         self.amount = EntryField(kind=DECIMAL, name="refundAmount", max_len=9)
+        self.points = EntryField(kind=DIGITS, name="refundPoints", max_len=9)  # points-only sale
         self.reason = EntryField(kind=TEXT, name="refundReason", max_len=200)
         self.refund_button = button(role="primary", name="refundButton")
-        for w in (self.refund_title, self.amount, self.reason, self.refund_button):
+        for w in (self.refund_title, self.amount, self.points, self.reason, self.refund_button):
             refund.addWidget(w)
         self.void_card, void = _panel("voidCard")
         self.void_title = label(role="heading")
@@ -61,7 +63,7 @@ class TransactionPage(FormPage):
         for card_w in (self.facts, self.review_card, self.void_card, self.refund_card):
             self.fields_box.addWidget(card_w)
         self.fields_box.addStretch(1)
-        self.keys.attach(self.amount, self.reason, self.note)
+        self.keys.attach(self.amount, self.points, self.reason, self.note)
         self.refund_button.clicked.connect(self._on_refund_button_clicked)
         self.void_button.clicked.connect(self._on_void_button_clicked)
         self.resolve_button.clicked.connect(self._on_resolve_button_clicked)
@@ -71,7 +73,10 @@ class TransactionPage(FormPage):
         self.txn = txn
         self.header.title.setText(title)
         self.facts.setText(facts)
-        self.refund_card.setVisible(txn.can_refund)
+        refundable = txn.can_refund or txn.can_refund_points
+        self.refund_card.setVisible(refundable)
+        self.amount.setVisible(txn.can_refund)
+        self.points.setVisible(txn.can_refund_points)
         self.void_card.setVisible(txn.can_void)
         self.review_card.setVisible(txn.needs_review)
         fields = [
@@ -79,22 +84,23 @@ class TransactionPage(FormPage):
             for f, shown in (
                 (self.note, txn.needs_review),
                 (self.amount, txn.can_refund),
-                (self.reason, txn.can_refund),
+                (self.points, txn.can_refund_points),
+                (self.reason, refundable),
             )
             if shown
         ]
         self.keys.setVisible(bool(fields))
         if fresh:
-            for f in (self.amount, self.reason, self.note):
+            for f in (self.amount, self.points, self.reason, self.note):
                 f.setText("")
             self.keys.activate(fields[0] if fields else None)
+        self._refund_texts()
 
     def retranslate(self) -> None:
         super().retranslate()
-        self.refund_title.setText(self.tr("Refund"))
         self.amount.set_caption(self.tr("Amount to refund"))
         self.reason.set_caption(self.tr("Reason"))
-        self.refund_button.setText(self.tr("Refund this amount"))
+        self._refund_texts()
         self.void_title.setText(self.tr("Void"))
         self.void_hint.setText(
             self.tr("Releases the card authorization: the shopper is not charged.")
@@ -104,9 +110,24 @@ class TransactionPage(FormPage):
         self.note.set_caption(self.tr("What you found and did"))
         self.resolve_button.setText(self.tr("Close the review"))
 
+    def _refund_texts(self) -> None:
+        """A money refund, or the points of a sale paid only with points."""
+        txn = self.txn
+        if txn is not None and txn.can_refund_points:
+            left = txn.points_spent - txn.points_restored
+            self.refund_title.setText(self.tr("Give the points back"))
+            self.points.set_caption(fill(self.tr("Points to give back (empty: all %1)"), str(left)))
+            self.refund_button.setText(self.tr("Give these points back"))
+        else:
+            self.refund_title.setText(self.tr("Refund"))
+            self.refund_button.setText(self.tr("Refund this amount"))
+
     @asyncSlot()
     async def _on_refund_button_clicked(self) -> None:
-        await self.vm.refund(self.txn, self.amount.text(), self.reason.text())  # type: ignore[arg-type]
+        if self.txn is not None and self.txn.can_refund_points:
+            await self.vm.refund_points(self.txn, self.points.text(), self.reason.text())
+        else:
+            await self.vm.refund(self.txn, self.amount.text(), self.reason.text())  # type: ignore[arg-type]
 
     @asyncSlot()
     async def _on_void_button_clicked(self) -> None:

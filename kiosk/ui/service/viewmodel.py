@@ -335,6 +335,15 @@ class ServiceViewModel(QObject):
         ok = await self._act(self.menu.transactions.refund, txn.txn_id, int(minor), reason)
         return ok and await self._reload_transactions()
 
+    async def refund_points(self, txn: TransactionSummary, points: str, reason: str) -> bool:
+        """Give back ``points`` (digits; empty: all that are left) of a points-only sale."""
+        count = int(points) if points.strip().isdigit() else None
+        if points.strip() and not count:
+            self.didFail.emit("bad_points")
+            return False
+        ok = await self._act(self.menu.transactions.refund_points, txn.txn_id, reason, count)
+        return ok and await self._reload_transactions()
+
     async def void(self, txn_id: str) -> bool:
         ok = await self._act(self.menu.transactions.void, txn_id, done=Voided(txn_id))
         return ok and await self._reload_transactions()

@@ -15,6 +15,7 @@ from kiosk.purchase.model import FlowConfig, UnknownDispensePolicy
 from kiosk.purchase.states import PurchaseState
 from kiosk.ui.service.texts import error_text
 from sync.protocol import EventType
+from tests.kiosk.purchase.rig import FixedQuote
 from tests.kiosk.service.rig import BOTTLE_SKU, CATALOG, TECH, ServiceRig
 from tests.kiosk.ui.service.support import Kit, run_on_qasync, service_window
 from tests.support.waiting import until
@@ -72,6 +73,53 @@ def test_refund_part_of_a_sale_from_the_menu(qapp: QApplication, tmp_path: Path)
             await until(lambda: "Already refunded" in page.facts.text(), 5, "the refunded sum")
             results = [e.data["result"] for e in await kit.rig.audits("refund")]
             assert results == ["refused", "ok"]
+
+    run_on_qasync(qapp, scenario)
+
+
+def given_back(kit: Kit, points: int) -> bool:
+    """The status says so (English plural forms need kiosk_en.qm, not loaded here)."""
+    text = status(kit)
+    return text.startswith(f"{points} point") and text.endswith("given back to the member.")
+
+
+def test_give_back_the_points_of_a_points_only_sale(qapp: QApplication, tmp_path: Path) -> None:
+    """Paid only with points (offline, within the kiosk's cap): the card asks for points, not
+    money; a bad count is refused, then 100 and the rest (empty) are given back."""
+    flow = FlowConfig(**FAST, loyalty_offline_daily_cap_points=1000)
+
+    async def scenario() -> None:
+        async with service_window(qapp, tmp_path, flow=flow) as kit:
+            session = await kit.rig.login()
+            await kit.rig.menu.stock.refill_slot(session, 1, 5, "B1", LATER)
+            await kit.rig.menu.logout(session)
+            machine = kit.rig.machine.flow
+            machine.reset()
+            machine.select(dispensables(CATALOG)[BOTTLE_SKU])
+            machine.set_quote(FixedQuote(0, member_id="m-ada", points_redeemed=300))
+            result = await machine.pay()
+            assert result.state is PurchaseState.COMPLETED and result.txn_id is not None
+            txn = result.txn_id
+            await kit.sign_in()
+            await open_txn(kit, "recent", txn)
+            page = kit.overlay.sections["transactions"].page
+            assert page.refund_card.isVisible() and page.points.isVisible()
+            assert not page.amount.isVisible()
+            assert page.refund_button.text() == "Give these points back"
+            kit.type_into("refundPoints", "0")
+            kit.type_into("refundReason", "Leaking bottle")
+            kit.tap(kit.button("refundButton"))
+            await until(lambda: status(kit) == error_text("bad_points"), 10, "the refusal")
+            kit.type_into("refundPoints", "100")
+            kit.tap(kit.button("refundButton"))
+            await until(lambda: given_back(kit, 100), 10, "the first points given back")
+            await until(lambda: "all 200" in page.points.caption.text(), 5, "200 left")
+            kit.type_into("refundPoints", "")
+            kit.type_into("refundReason", "Leaking bottle")
+            kit.tap(kit.button("refundButton"))
+            await until(lambda: given_back(kit, 200), 10, "the rest given back")
+            restores = await kit.rig.events(EventType.LOYALTY, "kind", "restore")
+            assert [e.data["points"] for e in restores] == [100, 200]
 
     run_on_qasync(qapp, scenario)
 
