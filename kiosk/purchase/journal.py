@@ -51,7 +51,7 @@ class Step(enum.Enum):
     READER_REFUND_REQUESTED = "reader_refund_requested"
     READER_REFUNDED = "reader_refunded"
     MANUAL_REVIEW = "manual_review"
-    REFUND_REQUESTED = "refund_requested"  # a technician's refund of a captured sale
+    REFUND_REQUESTED = "refund_requested"  # a refund of a captured sale (money, or points)
     REFUNDED = "refunded"
 
 

@@ -11,7 +11,8 @@ Accounts are a projection of what the devices record (docs/protocol.md, "Loyalty
   ``data.points`` (the share of a refunded sale's accrual the device took back; the member may
   have spent them already, so the balance may go below zero, and the log says so), and one
   with ``data.kind = "restore"`` credits them (the share of the points the sale spent).
-  The device computes both shares (``kiosk.purchase.refunds``); the middleware only applies
+  The device computes both shares (``kiosk.purchase.refunds``, and ``points_refunds`` for a
+  sale paid only with points); the middleware only applies
   them, as it applies accruals.
 
 :func:`project_loyalty` is called by the ingest in the same database transaction that moves
