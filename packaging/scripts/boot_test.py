@@ -1,4 +1,10 @@
-"""Boot the image in QEMU (q35, OVMF, TCG by default) and wait for the kiosk's health marker.
+"""Boot the image in QEMU (TCG by default) and wait for the kiosk's health marker.
+
+``--arch`` (default: from the image's name, ``perfume-kiosk-ARCH.img``) picks the machine:
+amd64 is q35 with OVMF and std VGA; arm64 is ``virt`` with AAVMF (Debian's qemu-efi-aarch64),
+a Cortex-A72 (a Raspberry Pi 4's core) and virtio-gpu, with a wider default deadline: TCG
+translates every arm64 instruction on the x86 host, and only quiet boots were measured (manual
+only, never in CI; docs/packaging.md).
 
 The image is never modified: QEMU boots a sparse copy, with ``--provision`` a provisioning file
 put on its ESP (mtools, no mount). It boots ``--boots`` times in a row (first boot provisions,
@@ -40,12 +46,11 @@ from pathlib import Path
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
+from boot_machines import MACHINES, image_arch, qemu_command
 from disk_image import add_kernel_args, data_facts, esp_files, partitions
 from export_check import ExportCheck, exported_folders, make_stick, read_stick, stick_checks
 from screen_check import compare, render_reference, side_by_side
 
-OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
-OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 GOOD = re.compile(r"PERFUME-KIOSK-HEALTH: GOOD (?P<facts>.*)")
 BAD = re.compile(r"PERFUME-KIOSK-HEALTH: BAD (?P<facts>.*)")
 MILESTONES = {
@@ -113,42 +118,6 @@ def _wait_for(path: Path, deadline: float) -> None:
         time.sleep(0.1)
 
 
-def qemu_command(
-    args: argparse.Namespace,
-    work: Path,
-    boot: int | str,
-    *,
-    reboot: bool = False,
-    extra_disks: tuple[Path, ...] = (),
-    extra_args: tuple[str, ...] = (),
-) -> list[str]:
-    """QEMU for ``work/disk.raw``; ``reboot`` lets the guest reboot instead of exiting;
-    ``extra_args`` are appended (the export check's USB sticks and credentials)."""
-    disks = [arg for disk in extra_disks for arg in ("-drive", f"if=virtio,format=raw,file={disk}")]
-    return [
-        "qemu-system-x86_64",
-        "-machine", "q35",
-        "-accel", args.accel,
-        "-cpu", "max" if args.accel == "tcg" else "host",
-        "-smp", str(args.smp),
-        "-m", str(args.memory),
-        "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
-        "-drive", f"if=pflash,format=raw,unit=1,file={work / 'OVMF_VARS.fd'}",
-        "-drive", f"if=virtio,format=raw,file={work / 'disk.raw'}",
-        # A portrait panel like the kiosk's (std VGA with an EDID preferring 1080x1920).
-        "-vga", "none",
-        "-device", "VGA,edid=on,xres=1080,yres=1920",
-        "-display", "none",
-        "-nic", "user,model=virtio-net-pci,restrict=on",
-        "-chardev", f"file,id=serial0,path={work / f'serial-{boot}.log'}",
-        "-serial", "chardev:serial0",
-        "-qmp", f"unix:{work / 'qmp.sock'},server=on,wait=off",
-        *disks,
-        *extra_args,
-        *([] if reboot else ["-no-reboot"]),
-    ]  # fmt: skip
-
-
 def screendump(qmp: Qmp, work: Path, boot: int) -> dict[str, object]:
     ppm = work / "screen.ppm"
     ppm.unlink(missing_ok=True)
@@ -183,7 +152,8 @@ def boot_once(
     result: dict[str, object] = {}
     started = time.monotonic()
     extra = tuple(export.qemu_args()) if export is not None else ()
-    qemu = start_qemu(qemu_command(args, work, boot, extra_args=extra), work / f"qemu-{boot}.out")
+    command = qemu_command(args, work, boot, extra_args=extra, arch=args.arch)
+    qemu = start_qemu(command, work / f"qemu-{boot}.out")
     milestones: dict[str, float] = {}
     verdict, facts = "timeout", ""
     qmp: Qmp | None = None
@@ -266,7 +236,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     work: Path = args.work
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    shutil.copyfile(OVMF_VARS, work / "OVMF_VARS.fd")
+    machine = MACHINES[args.arch]
+    shutil.copyfile(machine.vars, work / machine.vars_copy)
     disk = work / "disk.raw"
     subprocess.run(["cp", "--sparse=always", str(args.image), str(disk)], check=True)
     layout = partitions(disk)
@@ -279,7 +250,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         )  # fmt: skip
     if args.kernel_args:
         add_kernel_args(disk, esp_offset, args.kernel_args, work)
-    result: dict[str, object] = {"image": str(args.image), "accel": args.accel}
+    result: dict[str, object] = {"image": str(args.image), "arch": args.arch, "accel": args.accel}
     reference = None
     if args.expect_ui:
         reference = args.reference or render_reference(Path(sys.executable), work / "reference")
@@ -334,7 +305,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True)
-    parser.add_argument("--deadline", type=float, default=420.0, help="seconds to the marker")
+    parser.add_argument("--arch", choices=sorted(MACHINES), help="default: from the image name")
+    parser.add_argument("--deadline", type=float, help="seconds to the marker (420, arm64 900)")
     parser.add_argument("--accel", default="tcg", choices=["tcg", "kvm"])
     parser.add_argument("--smp", type=int, default=2)
     parser.add_argument("--memory", type=int, default=2048)
@@ -366,10 +338,16 @@ def main() -> int:
         help="seconds past the health marker to wait for the export check's last report",
     )
     args = parser.parse_args()
+    args.arch = args.arch or image_arch(args.image)
+    machine = MACHINES[args.arch]
+    args.deadline = args.deadline or machine.deadline
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, _exit_on_signal)
-    if not os.access(OVMF_CODE, os.R_OK):
-        print(f"boot-test: {OVMF_CODE} missing (apt-get install ovmf)", file=sys.stderr)
+    if not os.access(machine.code, os.R_OK):
+        print(
+            f"boot-test: {machine.code} missing (apt-get install {machine.firmware_package})",
+            file=sys.stderr,
+        )
         return 2
     os.environ["PATH"] = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"  # sfdisk, debugfs
     result = run(args)

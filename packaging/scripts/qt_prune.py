@@ -9,8 +9,8 @@ right after ``pip install``:
 
 What goes is computed, not listed: every file the dist's RECORD names is removed except
 
-- the files matching :data:`KEEP` (the Python modules, their Qt libraries, the multimedia
-  backend plugins) and the dist-info itself;
+- the files matching :data:`KEEP` (the Python modules, their Qt libraries, the FFmpeg
+  multimedia backend plugin) and the dist-info itself;
 - every file of the dist that ``ldd`` resolves for one of those (the FFmpeg libraries by their
   soname, the FFmpeg stubs, any other Addons library a new release starts to need);
 - every file another installed dist's RECORD names too (both PySide6 wheels ship
@@ -42,7 +42,9 @@ KEEP = (
     "PySide6/QtMultimediaWidgets.*",
     "PySide6/Qt/lib/libQt6Multimedia.so.*",
     "PySide6/Qt/lib/libQt6MultimediaWidgets.so.*",
-    "PySide6/Qt/plugins/multimedia/*",
+    # The FFmpeg backend only: the aarch64 wheel also ships a GStreamer one, which would need
+    # GStreamer from Debian (the image has none) and which Qt does not pick by default.
+    "PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so",
 )
 
 

@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from boot_test import OVMF_VARS, Qmp, qemu_command, start_qemu
+from boot_machines import OVMF_VARS, qemu_command
+from boot_test import Qmp, start_qemu
 from disk_image import data_facts, esp_files, partitions
 
 GOOD = r"PERFUME-KIOSK-HEALTH: GOOD slot={slot}\b"

@@ -121,3 +121,18 @@ def test_a_record_naming_a_file_outside_the_venv_is_refused(prune: ModuleType, s
 
     with pytest.raises(prune.PruneError, match="outside the venv"):
         prune.plan(site)
+
+
+def test_only_the_ffmpeg_backend_plugin_is_kept(prune: ModuleType, site: Path) -> None:
+    """The aarch64 wheel also ships a GStreamer backend plugin, which needs GStreamer libraries
+    the image does not have: it goes (kept, it failed the arm64 build's ldd check)."""
+    plugins = site / "PySide6/Qt/plugins/multimedia"
+    shutil.copyfile(plugins / "libffmpegmediaplugin.so", plugins / "libgstreamermediaplugin.so")
+    record = next(site.glob("pyside6_addons-*.dist-info")) / "RECORD"
+    gstreamer = "PySide6/Qt/plugins/multimedia/libgstreamermediaplugin.so"
+    record.write_text(record.read_text() + f"{gstreamer},,\n")
+
+    plan = prune.plan(site)
+
+    assert gstreamer in plan.remove
+    assert "PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so" in plan.keep
