@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.purchase.journal import Mode, Step, fold
-from kiosk.purchase.refunds import RESTORE, RefundError, points_drafts, refund_lock
+from kiosk.purchase.refunds import RESTORE, RefundError, points_drafts, refund_drafts, refund_lock
 from sync.engine import SyncEngine
 from sync.ledger import EventDraft
 from sync.protocol import Event, EventType
@@ -102,28 +102,19 @@ async def _refund_points(
         done=given + points,
         whole=spent,
     )
-    data = {
-        "original_txn": original_txn,
-        "refund_minor": 0,
-        "points": points,
-        "points_left": left,
-        "operator_id": operator_id,
-        "reason": reason,
-        "original_mode": Mode.POINTS.value,
-    }
+    requested = {"points": points, "points_left": left, "original_mode": Mode.POINTS.value}
+    drafts = refund_drafts(
+        view,
+        refund_txn,
+        amount_minor=0,
+        operator_id=operator_id,
+        reason=reason,
+        requested=requested,
+        noted={"points": points},
+    )
     await engine.record_many(
         [
-            EventDraft(
-                EventType.PAYMENT, txn_id=refund_txn, step=Step.REFUND_REQUESTED.value, data=data
-            ),
-            EventDraft(
-                EventType.REFUND,
-                sku=view.details.get("sku"),
-                amount_minor=0,
-                currency=view.currency,
-                txn_id=refund_txn,
-                data={"original_txn": original_txn, "operator_id": operator_id, "points": points},
-            ),
+            *drafts,
             *moves,
             EventDraft(
                 EventType.PAYMENT,

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.purchase.dispensing import record_step
-from kiosk.purchase.journal import Mode, Step, fold
+from kiosk.purchase.journal import Mode, Step, TxnView, fold
 from kiosk.purchase.settlement import SettlementWorker
 from sync.engine import SyncEngine
 from sync.ledger import EventDraft, Ledger
@@ -138,32 +138,56 @@ async def _request_refund(
         done=refunded + amount_minor,
         whole=captured,
     )
-    data = {
-        "original_txn": original_txn,
-        "refund_minor": amount_minor,
-        "operator_id": operator_id,
-        "reason": reason,
+    requested = {
         "original_mode": (view.mode or Mode.GATEWAY).value,
         "reader_reference": view.reader_reference,
     }
-    await engine.record_many(
-        [
-            EventDraft(
-                EventType.PAYMENT, txn_id=refund_txn, step=Step.REFUND_REQUESTED.value, data=data
-            ),
-            EventDraft(
-                EventType.REFUND,
-                sku=view.details.get("sku"),
-                amount_minor=amount_minor,
-                currency=view.currency,
-                txn_id=refund_txn,
-                data={"original_txn": original_txn, "operator_id": operator_id},
-            ),
-            *points,
-        ]
+    drafts = refund_drafts(
+        view,
+        refund_txn,
+        amount_minor=amount_minor,
+        operator_id=operator_id,
+        reason=reason,
+        requested=requested,
     )
+    await engine.record_many([*drafts, *points])
     settlement.kick()
     return RefundTicket(refund_txn, original_txn, amount_minor)
+
+
+def refund_drafts(
+    view: TxnView,
+    refund_txn: str,
+    *,
+    amount_minor: int,
+    operator_id: str,
+    reason: str,
+    requested: Mapping[str, Any],
+    noted: Mapping[str, Any] | None = None,
+) -> list[EventDraft]:
+    """A refund's ``refund_requested`` step (with ``requested`` besides the common facts) and
+    its ``REFUND`` event (with ``noted``): the start of a money refund and of a points refund."""
+    original = view.txn_id
+    asked = {
+        "original_txn": original,
+        "refund_minor": amount_minor,
+        "operator_id": operator_id,
+        "reason": reason,
+        **requested,
+    }
+    return [
+        EventDraft(
+            EventType.PAYMENT, txn_id=refund_txn, step=Step.REFUND_REQUESTED.value, data=asked
+        ),
+        EventDraft(
+            EventType.REFUND,
+            sku=view.details.get("sku"),
+            amount_minor=amount_minor,
+            currency=view.currency,
+            txn_id=refund_txn,
+            data={"original_txn": original, "operator_id": operator_id, **(noted or {})},
+        ),
+    ]
 
 
 def points_drafts(
