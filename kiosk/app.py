@@ -185,6 +185,9 @@ class KioskApp:
         self._on_machine_started(journey)
         self.machine_started.set()
         self.bridge.machine_started()  # READY=1 (the first frame is painted)
+        camera = self.runtime.camera_frames() if self.runtime is not None else None
+        if camera is not None:  # behind READY (Qt Multimedia loads its backend); it runs
+            self.capture = ui.capture_camera(camera)  # while the loyalty step is shown
         self._warming = asyncio.ensure_future(self._warm_up(ui))
 
     async def _warm_up(self, ui: Ui) -> int:
@@ -255,10 +258,7 @@ class KioskApp:
         """The runtime is started and the journey attached; READY=1 follows this. What needs
         both the window and the running machine is wired here."""
         assert self.ui is not None and self.runtime is not None
-        camera = self.runtime.camera_frames()
-        self.ui.set_camera(camera)
-        if camera is not None:  # the camera runs while the loyalty step is shown
-            self.capture = self.ui.capture_camera(camera)
+        self.ui.set_camera(self.runtime.camera_frames())
         if self.demo_scanner is not None:
             self.ui.on_key("F2", self.demo_scanner.present_next)
         journey.add_listener(self._on_journey_view)

@@ -127,9 +127,7 @@ class DemoServices:
         except ConfigError as exc:
             log.warning("no local broker (%s): the kiosk runs offline", exc)
             return OFFLINE_BROKER
-        self._reserved = broker or Broker(
-            self.data_dir / "broker", persistence=True, die_with_parent=True
-        )
+        self._reserved = broker or self._new_broker()
         self.broker_url = self._reserved.url
         return self.broker_url
 
@@ -140,9 +138,7 @@ class DemoServices:
         second or so before the middleware subscribes; what it sends meanwhile is sent
         again (gap request or ack timeout). Offline without mosquitto."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        broker = self._reserved or Broker(
-            self.data_dir / "broker", persistence=True, die_with_parent=True
-        )
+        broker = self._reserved or self._new_broker()
         self._reserved = None
         self.lost = None
         try:
@@ -171,6 +167,10 @@ class DemoServices:
             raise
         log.info("demo services: broker %s, sandbox gateway %s", self.broker_url, self.gateway_url)
         return self
+
+    def _new_broker(self) -> Broker:
+        """Persistent, and dying with the kiosk (even killed -9)."""
+        return Broker(self.data_dir / "broker", persistence=True, die_with_parent=True)
 
     def _child(self, name: str, *args: str) -> ChildProcess:
         log_name = "sandbox-gateway" if name == "gateway" else name

@@ -47,10 +47,6 @@ from kiosk.ui.widgets_art import Mark, MarkArt, colour, pen
 Cell = tuple[QWidget, int, int, int, int]  # widget, row, column, row span, column span
 
 
-def is_landscape(widget: QWidget) -> bool:
-    return widget.width() > widget.height()
-
-
 def place(
     grid: QGridLayout, cells: Sequence[Cell], *, rows: Sequence[int] = (), cols: Sequence[int] = ()
 ) -> None:

@@ -77,8 +77,7 @@ class ScreenBase(QWidget):
 
     # -- placement ------------------------------------------------------------------------------
     def is_landscape(self) -> bool:
-        """Wider than high, as ``widgets_flow.is_landscape`` (not imported here: the first
-        frame loads only what the attract loop needs)."""
+        """Wider than high."""
         return self.width() > self.height()
 
     def layout_key(self) -> Hashable:
