@@ -64,7 +64,7 @@ class TransactionSummary:
     can_refund: bool = False
     can_void: bool = False
     points_spent: int = 0  # sales: the loyalty points its SALE spent
-    points_restored: int = 0  # given back: by the sale's refunds so far, or by this refund
+    points_restored: int = 0  # given back by a points-only sale's refunds so far, or by this one
     can_refund_points: bool = False  # a sale paid only with points with some left to give back
 
     @property
@@ -122,10 +122,11 @@ class TransactionsService:
                 ledger.events_where, EventType.REFUND, "original_txn", txn_id
             )
             refunded = sum(e.amount_minor for e in earlier)
-            moved = await self.engine.call_ledger(
-                ledger.events_where, EventType.LOYALTY, "original_txn", txn_id
-            )
-            restored = _restored(moved)
+            if view.mode is Mode.POINTS:  # one more ledger scan, for the sales it matters to
+                moved = await self.engine.call_ledger(
+                    ledger.events_where, EventType.LOYALTY, "original_txn", txn_id
+                )
+                restored = _restored(moved)
             sold = next(
                 (e.data.get("points_redeemed") for e in events if e.type is EventType.SALE), 0
             )

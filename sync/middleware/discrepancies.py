@@ -37,6 +37,7 @@ from sync.middleware import schema as t
 from sync.middleware.db import write_transaction
 from sync.middleware.ingest import as_utc
 from sync.middleware.messages import StreamKey
+from sync.middleware.report import iso_utc
 from sync.middleware.snapshots import MISSING_IN_MIDDLEWARE, QUANTITY, projection_at
 
 OPEN = "open"
@@ -89,7 +90,7 @@ class Discrepancy:
             resolution = {
                 "action": self.resolution,
                 "operator": self.resolved_by,
-                "at": _iso(self.resolved_at),
+                "at": iso_utc(self.resolved_at),
                 "note": self.note,
                 "adjustment": {"delta": adj.delta, "seq": adj.seq} if adj else None,
             }
@@ -103,7 +104,7 @@ class Discrepancy:
             "kind": self.kind,
             "device": _side(self.device_qty, self.device_unit),
             "middleware": _side(self.middleware_qty, self.middleware_unit),
-            "detectedAt": _iso(self.detected_at),
+            "detectedAt": iso_utc(self.detected_at),
             "status": self.status,
             "resolution": resolution,
         }
@@ -117,7 +118,7 @@ class Discrepancy:
             f" {self.status}"
         )
         if self.status == RESOLVED:
-            line += f" ({self.resolution} by {self.resolved_by} at {_iso(self.resolved_at)})"
+            line += f" ({self.resolution} by {self.resolved_by} at {iso_utc(self.resolved_at)})"
         return line
 
 
@@ -166,7 +167,7 @@ def resolve(
         if found.status != OPEN:
             raise ReviewError(
                 f"discrepancy {discrepancy_id} is already resolved ({found.resolution} by "
-                f"{found.resolved_by} at {_iso(found.resolved_at)})"
+                f"{found.resolved_by} at {iso_utc(found.resolved_at)})"
             )
         if action == ACCEPT_DEVICE:
             _accept_device(conn, found, operator, when)
@@ -292,9 +293,3 @@ def _side(qty: int | None, unit: str | None) -> dict[str, Any] | None:
 
 def _text(qty: int | None, unit: str | None) -> str:
     return "missing" if qty is None else f"{qty} {unit or '(no unit)'}"
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

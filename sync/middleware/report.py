@@ -30,9 +30,9 @@ class DeviceStatus:
         return {
             "deviceId": self.device_id,
             "online": self.online,
-            "lastSeen": _iso(self.last_seen),
+            "lastSeen": iso_utc(self.last_seen),
             "queueDepth": self.queue_depth,
-            "telemetryAt": _iso(self.telemetry_at),
+            "telemetryAt": iso_utc(self.telemetry_at),
             "malformed": self.malformed,
         }
 
@@ -67,9 +67,9 @@ class StreamStatus:
             "beyondWindowDropped": self.beyond_window,
             "malformed": self.malformed,
             "openDiscrepancies": self.open_discrepancies,
-            "lastEventAt": _iso(self.last_event_at),
+            "lastEventAt": iso_utc(self.last_event_at),
             "online": device.online if device else None,
-            "lastSeen": _iso(device.last_seen) if device else None,
+            "lastSeen": iso_utc(device.last_seen) if device else None,
             "queueDepth": device.queue_depth if device else None,
         }
 
@@ -154,7 +154,8 @@ def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else as_utc(value)
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_utc(value: datetime | None) -> str | None:
+    """A stored time as ISO 8601 UTC with milliseconds and ``Z`` (None stays None)."""
     if value is None:
         return None
     return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

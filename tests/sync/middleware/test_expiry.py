@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -21,18 +21,11 @@ from sync.middleware.db import migrate, open_database
 from sync.middleware.ingest import utc_now
 from sync.middleware.payments.requests import PaymentOp
 from sync.middleware.payments.sandbox import SandboxGateway
-from sync.middleware.payments.sandbox_state import SandboxState
 from sync.middleware.service import MiddlewareService, ServiceConfig
 from sync.payments import PaymentRefusedError, PaymentStatus, idempotency_key
 from tests.support.broker import Broker
 from tests.support.waiting import until
 from tests.sync.middleware.test_payments_rpc import DEVICE, META, history, kiosk, ready, record
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxGateway]:
-    with SandboxGateway(SandboxState()) as gateway:
-        yield gateway
 
 
 @asynccontextmanager
