@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from boot_machines import OVMF_VARS, qemu_command
+from boot_machines import MACHINES, qemu_command
 from boot_test import Qmp, start_qemu
 from disk_image import data_facts, esp_files, partitions
 
@@ -121,7 +121,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     work: Path = args.work
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    shutil.copyfile(OVMF_VARS, work / "OVMF_VARS.fd")
+    firmware = MACHINES["amd64"]
+    shutil.copyfile(firmware.vars, work / firmware.vars_copy)
     disk = work / "disk.raw"
     subprocess.run(["cp", "--sparse=always", str(args.image), str(disk)], check=True)
     layout = partitions(disk)
